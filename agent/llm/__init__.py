@@ -1,0 +1,1 @@
+"""Model backends and the shared structured-output loop."""
