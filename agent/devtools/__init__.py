@@ -1,0 +1,1 @@
+"""Tools for developing and testing newsbrief (not used by the pipeline itself)."""
