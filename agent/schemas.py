@@ -61,7 +61,7 @@ class Article(Strict):
 
 
 class DraftKeyPoint(Strict):
-    text: str = Field(max_length=300, description="One fact the article reports, in one plain sentence.")
+    text: str = Field(min_length=12, max_length=220, description="One fact the article reports, in one plain sentence.")
     sentence_ids: list[SentenceId] = Field(
         min_length=1, max_length=3, description="Ids of the article sentences that state this fact."
     )
@@ -71,63 +71,65 @@ EntityKind = Literal["person", "organization", "place", "group", "other"]
 
 
 class DraftEntity(Strict):
-    name: str = Field(max_length=80, description="The name as written in the article.")
+    name: str = Field(max_length=60, description="The name as written in the article.")
     kind: EntityKind = Field(description="What the entity is.")
-    role: str = Field(max_length=160, description="Its role in this story, in a few words.")
+    role: str = Field(max_length=100, description="Its role in this story, in a few words.")
 
 
 class DraftQuote(Strict):
     speaker: str = Field(max_length=80, description="Who said it, as named in the article.")
-    text: str = Field(max_length=400, description="The quoted words, copied exactly, without quotation marks.")
+    text: str = Field(max_length=300, description="The quoted words, copied exactly, without quotation marks.")
     sentence_id: SentenceId
 
 
 class DraftFigure(Strict):
     value: str = Field(max_length=40, description="The number exactly as written, e.g. '400,000' or 'five'.")
     unit: str = Field(default="", max_length=40, description="Unit, e.g. 'people', 'hours', 'USD'; empty if none.")
-    counts: str = Field(max_length=160, description="What the number counts, e.g. 'people killed in the war'.")
+    counts: str = Field(max_length=100, description="What the number counts, e.g. 'people killed in the war'.")
     sentence_id: SentenceId
 
 
 class DraftEvent(Strict):
-    what: str = Field(max_length=200, description="What happened or will happen.")
+    what: str = Field(max_length=160, description="What happened or will happen.")
     when: str = Field(max_length=60, description="When, as written in the article, e.g. 'on Monday'.")
     sentence_id: SentenceId
 
 
 class ArticleDraft(Strict):
-    headline: str = Field(max_length=160, description="A neutral headline for this article, at most 15 words.")
-    summary: str = Field(max_length=700, description="Two to four sentences saying what the article reports.")
-    key_points: list[DraftKeyPoint] = Field(max_length=6, description="The main facts, most important first.")
-    entities: list[DraftEntity] = Field(max_length=8, description="People and organisations that matter.")
-    quotes: list[DraftQuote] = Field(default_factory=list, max_length=5, description="Direct quotes.")
-    figures: list[DraftFigure] = Field(default_factory=list, max_length=6, description="Numbers that matter.")
-    events: list[DraftEvent] = Field(default_factory=list, max_length=5, description="Dated events.")
+    headline: str = Field(min_length=8, max_length=120, description="A neutral headline for this article, at most 15 words.")
+    summary: str = Field(min_length=20, max_length=500, description="Two to four sentences saying what the article reports.")
+    key_points: list[DraftKeyPoint] = Field(min_length=1, max_length=5, description="The main facts, most important first.")
+    entities: list[DraftEntity] = Field(default_factory=list, max_length=6, description="People and organisations that matter.")
+    quotes: list[DraftQuote] = Field(default_factory=list, max_length=3, description="Direct quotes.")
+    figures: list[DraftFigure] = Field(default_factory=list, max_length=4, description="Numbers that matter.")
+    events: list[DraftEvent] = Field(default_factory=list, max_length=3, description="Dated events.")
 
 
 class DraftConsensus(Strict):
-    claim: str = Field(max_length=300, description="A fact two or more sources report.")
+    claim: str = Field(min_length=12, max_length=220, description="A fact two or more sources report.")
     article_ids: list[ArticleId] = Field(min_length=2, max_length=12, description="The articles that report it.")
 
 
 class DraftConflict(Strict):
     topic: str = Field(max_length=160, description="What the sources disagree about.")
-    description: str = Field(max_length=400, description="How they disagree, naming each side.")
+    description: str = Field(max_length=250, description="How they disagree, naming each side.")
     article_ids: list[ArticleId] = Field(min_length=2, max_length=12, description="The disagreeing articles.")
 
 
 class DraftSingleSource(Strict):
     article_id: ArticleId
-    claim: str = Field(max_length=300, description="A fact only this article reports.")
+    claim: str = Field(max_length=220, description="A fact only this article reports.")
 
 
 class SynthesisDraft(Strict):
-    headline: str = Field(max_length=160, description="A neutral headline for the whole story, at most 15 words.")
-    overview: str = Field(max_length=900, description="Three to five sentences on what the sources report together.")
-    consensus: list[DraftConsensus] = Field(max_length=6, description="Facts reported by two or more articles.")
-    conflicts: list[DraftConflict] = Field(max_length=4, description="Where the articles disagree.")
-    single_source: list[DraftSingleSource] = Field(max_length=6, description="Facts only one article reports.")
-    open_questions: list[str] = Field(max_length=4, description="What the sources leave unanswered.")
+    headline: str = Field(min_length=8, max_length=120, description="A neutral headline for the whole story, at most 15 words.")
+    overview: str = Field(min_length=20, max_length=600, description="Three to five sentences on what the sources report together.")
+    consensus: list[DraftConsensus] = Field(default_factory=list, max_length=5, description="Facts reported by two or more articles.")
+    conflicts: list[DraftConflict] = Field(default_factory=list, max_length=4, description="Where the articles disagree.")
+    single_source: list[DraftSingleSource] = Field(default_factory=list, max_length=4, description="Facts only one article reports.")
+    open_questions: list[Annotated[str, Field(max_length=160)]] = Field(
+        default_factory=list, max_length=3, description="What the sources leave unanswered."
+    )
 
 
 # --------------------------------------------------------------------------- output

@@ -67,7 +67,7 @@ def brief(article: Article, figures=(), events=(), key_points=()) -> ArticleBrie
 
 
 def draft(consensus=(), conflicts=(), single=()) -> SynthesisDraft:
-    return SynthesisDraft(headline="h", overview="o", consensus=list(consensus), conflicts=list(conflicts),
+    return SynthesisDraft(headline="Story headline", overview="An overview of the story.", consensus=list(consensus), conflicts=list(conflicts),
                           single_source=list(single), open_questions=[])
 
 

@@ -71,6 +71,7 @@ class LocalBackend:
         n_threads: int | None = None,
         seed: int = 0,
         verbose: bool = False,
+        repeat_penalty: float = 1.1,
     ):
         path = model_path or default_model_path()
         if path is None:
@@ -84,6 +85,7 @@ class LocalBackend:
         self.n_ctx = n_ctx
         self.context_tokens = n_ctx
         self.n_threads = n_threads
+        self.repeat_penalty = float(os.environ.get("NEWSBRIEF_REPEAT_PENALTY", repeat_penalty))
         self.seed = seed
         self.verbose = verbose
         self.modes: tuple[StructuredMode, ...] = ("json_object", "prompted")
@@ -129,6 +131,7 @@ class LocalBackend:
                     max_tokens=request.max_tokens,
                     temperature=request.temperature,
                     seed=self.seed if request.seed is None else request.seed,
+                    repeat_penalty=self.repeat_penalty,
                 )
             except (ValueError, RuntimeError) as err:  # e.g. the prompt exceeds the context window
                 raise BackendError(f"local model failed: {' '.join(str(err).split())[:300]}") from None

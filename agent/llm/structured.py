@@ -38,6 +38,7 @@ from .base import (
     Request,
     TransportError,
 )
+from .salvage import salvage_truncated_object
 from .schema_tools import compact_schema, resolve
 
 REPLY_ECHO_CHARS = 1500  # how much of a bad reply is echoed back in a re-ask
@@ -183,6 +184,11 @@ def _check_reply(
         return None, _Problem("length" if cut else "empty", "the reply was empty", "it was empty."), []
     data, parse_error = parse_json_object(text)
     notes: list[str] = []
+    if parse_error is not None and lenient and completion.finish_reason == "length":
+        salvaged = salvage_truncated_object(text)
+        if salvaged is not None:
+            data, parse_error = salvaged, None
+            notes.append("reply cut at the token limit: kept its complete part")
     if parse_error is None and lenient:
         data, notes = coerce_to_schema(data, schema)
     if parse_error is None:
@@ -300,13 +306,16 @@ def complete_structured(
     before_call: Callable[[Request], None] | None = None,
     after_call: Callable[[Request, Completion], None] | None = None,
     pricing: PriceTable | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> StructuredResult:
     """Ask `backend` for a `model_cls` instance; never raises for model or transport failures.
 
     `before_call(request)` runs before every call and may raise `BudgetExceeded`, which
     propagates; `after_call(request, completion)` runs after every call that returned.
+    `schema` narrows the JSON Schema sent with the request (e.g. enums of valid ids); the
+    reply is still validated by `model_cls`.
     """
-    schema = model_cls.model_json_schema()
+    schema = schema or model_cls.model_json_schema()
     run = _Run(StructuredResult(value=None, error=None), backend, pricing)
     if backend.name != "local" and (note := pricing_warning(backend.model, pricing)):
         run.result.warnings.append(note)

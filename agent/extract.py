@@ -1,0 +1,239 @@
+"""Per-article extraction: one model call per article, or per chunk of a long article."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BudgetExceeded
+from .injection import REDACTED
+from .llm.base import Backend, Completion, Request
+from .llm.schema_tools import compact_schema
+from .llm.structured import MAX_LISTED_ERRORS, REPLY_ECHO_CHARS, StructuredResult, complete_structured
+from .pricing import estimate_cost
+from .prompting import field_guide, with_id_enums
+from .prompts import load_prompt
+from .schemas import Article, ArticleDraft, CallRecord, ModelError, Sentence, Usage
+
+# Tokens kept free in the context besides the prompt and the reply.
+CONTEXT_MARGIN = 128
+MAX_HINTS = 5
+
+
+@dataclass
+class ExtractionOutcome:
+    draft: ArticleDraft | None
+    error: ModelError | None
+    calls: list[CallRecord]
+    flags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _meta_line(article: Article) -> str:
+    parts = [p for p in (article.title and f"title: {article.title}", article.outlet and f"outlet: {article.outlet}",
+                         article.date and f"published: {article.date.isoformat()}") if p]
+    return (" (" + "; ".join(parts) + ")") if parts else ""
+
+
+def _sentence_lines(sentences: list[Sentence], redact: Collection[str] = ()) -> str:
+    """One line per sentence; sentences in `redact` (suspected injections) are replaced."""
+    return "\n".join(f"{s.id}: {REDACTED if s.id in redact else s.text}" for s in sentences)
+
+
+def _hint_lines(article: Article, sentences: list[Sentence] | None, redact: Collection[str] = ()) -> list[str]:
+    """Quotes found by code in `sentences` (None: the whole article), none from redacted ones."""
+    from .rules import extract_quotes
+
+    ids = {s.id for s in (article.sentences if sentences is None else sentences)} - set(redact)
+    return [f'- {q.speaker or "unknown speaker"} ({q.sentence_id}): "{q.text[:200]}"'
+            for q in extract_quotes(article) if q.sentence_id in ids]
+
+
+def _hints(article: Article, sentences: list[Sentence], redact: Collection[str] = ()) -> str:
+    """Quotes in quotation marks found by code, offered so the model need not hunt for them."""
+    lines = _hint_lines(article, sentences, redact)[:MAX_HINTS]
+    if not lines:
+        return ""
+    return "Quotes found in the text (copy them exactly if you use them):\n" + "\n".join(lines) + "\n"
+
+
+def build_messages(article: Article, sentences: list[Sentence], version: str | None = None,
+                   redact: Collection[str] = ()) -> list[dict[str, str]]:
+    prompt = load_prompt("article", version)
+    return prompt.render(
+        article_id=article.id,
+        meta=_meta_line(article),
+        sentences=_sentence_lines(sentences, redact),
+        hints=_hints(article, sentences, redact),
+        guide=field_guide(ArticleDraft),
+    )
+
+
+def _overhead(article: Article, backend: Backend, version: str | None, redact: Collection[str]) -> int:
+    """Worst-case prompt tokens besides the chunk's sentences: the prompt, the longest quote
+    hints, the schema (prompted mode puts it in the prompt) and a re-ask (echoed reply and
+    the repair message)."""
+    count = backend.count_tokens
+    prompt = count("\n".join(m["content"] for m in build_messages(article, [], version)))
+    hints = sorted((count(line) + 1 for line in _hint_lines(article, None, redact)), reverse=True)[:MAX_HINTS]
+    schema = count(json.dumps(compact_schema(ArticleDraft.model_json_schema()), separators=(",", ":"))) + 40
+    errors = "\n".join(f"- {'x' * 100}" for _ in range(MAX_LISTED_ERRORS + 1))
+    repair = count(load_prompt("repair").render(problem="y" * 200, errors=errors)[1]["content"])
+    echo = REPLY_ECHO_CHARS // 3 + 10
+    return prompt + sum(hints) + 60 + schema + repair + echo
+
+
+def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks: int, version: str | None = None,
+                redact: Collection[str] = ()) -> tuple[list[list[Sentence]], int]:
+    """Split an article's sentences into chunks whose requests fit the context window.
+
+    Returns (chunks, sentences_left_out): beyond `max_chunks` the remaining sentences are
+    not sent to the model (code extraction still covers them) and the count is reported.
+    """
+    overhead = _overhead(article, backend, version, redact)
+    room = max(256, backend.context_tokens - max_tokens - overhead - CONTEXT_MARGIN)
+    chunks: list[list[Sentence]] = [[]]
+    used = 0
+    for sentence in article.sentences:
+        cost = backend.count_tokens(REDACTED if sentence.id in redact else sentence.text) + 6
+        if chunks[-1] and used + cost > room:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(sentence)
+        used += cost
+    kept = chunks[:max_chunks]
+    left_out = sum(len(c) for c in chunks[max_chunks:])
+    return kept, left_out
+
+
+def call_record(purpose: str, prompt_id: str, result: StructuredResult) -> CallRecord:
+    return CallRecord(
+        purpose=purpose,
+        prompt_id=prompt_id,
+        attempts=result.attempts,
+        reasks=result.reasks,
+        transport_retries=result.transport_retries,
+        usage=result.usage,
+        seconds=round(result.seconds, 3),
+        cache_hit=result.cache_hits > 0,
+        finish_reason=result.finish_reason,
+        ok=result.value is not None,
+    )
+
+
+def merge_drafts(drafts: list[ArticleDraft]) -> ArticleDraft:
+    """Merge chunk drafts: headline and summary of the first chunk, lists concatenated."""
+    if len(drafts) == 1:
+        return drafts[0]
+    first = drafts[0]
+    summary = " ".join(d.summary for d in drafts[:2]).strip()
+    return ArticleDraft.model_construct(
+        headline=first.headline,
+        summary=summary,
+        key_points=[p for d in drafts for p in d.key_points],
+        entities=[e for d in drafts for e in d.entities],
+        quotes=[q for d in drafts for q in d.quotes],
+        figures=[f for d in drafts for f in d.figures],
+        events=[e for d in drafts for e in d.events],
+    )
+
+
+class _Meter:
+    """Counts the completions of one chunk (passed on to `after_call`), so the tokens of
+    attempts made before a budget stop still count."""
+
+    def __init__(self, backend: Backend, after_call: Callable[..., None] | None, pricing: dict[str, Any] | None):
+        self.backend, self.after_call, self.pricing = backend, after_call, pricing
+        self.attempts = 0
+        self.usage = Usage()
+        self.last: Completion | None = None
+
+    def __call__(self, request: Request, completion: Completion) -> None:
+        self.attempts += 1
+        self.last = completion
+        cost = 0.0 if self.backend.name == "local" else estimate_cost(
+            self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing)
+        self.usage = self.usage.add(Usage(prompt_tokens=completion.prompt_tokens,
+                                          completion_tokens=completion.completion_tokens, cost_usd=cost))
+        if self.after_call is not None:
+            self.after_call(request, completion)
+
+    def stopped(self, exc: BudgetExceeded) -> StructuredResult:
+        """The result of a chunk refused by the budget after `attempts` calls."""
+        error = ModelError(kind="budget", message=str(exc), attempts=self.attempts, usage=self.usage,
+                           last_output=(self.last.text or None) if self.last else None)
+        return StructuredResult(value=None, error=error, attempts=self.attempts, reasks=max(0, self.attempts - 1),
+                                usage=self.usage, finish_reason=self.last.finish_reason if self.last else None)
+
+
+def _chunk_flags(outcome: ExtractionOutcome, article: Article, chunks: int, left_out: int, max_chunks: int) -> None:
+    if chunks > 1:
+        outcome.flags.append(f"chunked:{chunks}")
+        outcome.warnings.append(f"{article.id}: too long for one request; sent in {chunks} chunks whose drafts were "
+                                "merged (headline from the first chunk, lists concatenated)")
+    if left_out:
+        outcome.flags.append(f"sentences_not_sent_to_model:{left_out}")
+        outcome.warnings.append(
+            f"{article.id}: {left_out} sentences beyond {max_chunks} chunks were not sent to the model "
+            "(code extraction still covers them)"
+        )
+
+
+def extract_article(
+    backend: Backend,
+    article: Article,
+    *,
+    max_tokens: int = 900,
+    max_reasks: int = 2,
+    max_chunks: int = 8,
+    prompt_version: str | None = None,
+    before_call: Callable[[Request], None] | None = None,
+    after_call: Callable[..., None] | None = None,
+    pricing: dict[str, Any] | None = None,
+    redact: Collection[str] = (),
+) -> ExtractionOutcome:
+    """Ask the model for an ArticleDraft; chunk long articles; never raise for model failures.
+
+    Sentences whose ids are in `redact` are sent as `REDACTED`. A `BudgetExceeded` from
+    `before_call` stops the remaining chunks; the tokens already spent stay counted.
+    """
+    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact)
+    outcome = ExtractionOutcome(draft=None, error=None, calls=[])
+    _chunk_flags(outcome, article, len(chunks), left_out, max_chunks)
+    drafts: list[ArticleDraft] = []
+    spent = Usage()
+    attempts = 0
+    for index, sentences in enumerate(chunks):
+        purpose = f"article:{article.id}" + (f"#chunk{index + 1}" if len(chunks) > 1 else "")
+        meter = _Meter(backend, after_call, pricing)
+        try:
+            result = complete_structured(
+                backend, build_messages(article, sentences, prompt_version, redact), ArticleDraft,
+                max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=meter,
+                pricing=pricing,
+                schema=with_id_enums(ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]),
+            )
+        except BudgetExceeded as exc:
+            result = meter.stopped(exc)
+        if result.attempts or result.error is None or result.error.kind != "budget":
+            outcome.calls.append(call_record(purpose, f"article/{prompt_version or load_prompt('article').version}", result))
+        outcome.warnings.extend(f"{purpose}: {w}" for w in result.warnings)
+        spent = spent.add(result.usage)
+        attempts += result.attempts
+        if result.value is not None:
+            drafts.append(result.value)  # type: ignore[arg-type]
+        elif result.error is not None:
+            outcome.error = result.error
+            if result.error.kind == "budget":
+                break
+    if drafts:
+        outcome.draft = merge_drafts(drafts)
+        if outcome.error is not None:
+            outcome.flags.append("some_chunks_failed")
+            outcome.warnings.append(f"{article.id}: some chunks failed ({outcome.error.kind}); the brief rests on the others")
+            outcome.error = None
+    elif outcome.error is not None:
+        outcome.error = outcome.error.model_copy(update={"attempts": attempts, "usage": spent})
+    return outcome

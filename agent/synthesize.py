@@ -1,0 +1,151 @@
+"""Cross-source synthesis: one model call over the verified article briefs, then code checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import crosscheck
+from .extract import call_record
+from .llm.base import Backend, Request
+from .llm.structured import complete_structured
+from .prompting import field_guide, with_id_enums
+from .prompts import load_prompt
+from .schemas import (
+    Article,
+    ArticleBrief,
+    CallRecord,
+    Conflict,
+    ConsensusClaim,
+    Episode,
+    ModelError,
+    SingleSourceItem,
+    SynthesisDraft,
+    TimelineEntry,
+)
+from .verify import is_degenerate, support_score
+
+# The overview must share at least this much of its content words with the sources.
+MIN_OVERVIEW_SUPPORT = 0.4
+
+
+@dataclass
+class SynthesisOutcome:
+    headline: str
+    overview: str
+    overview_origin: str
+    consensus: list[ConsensusClaim]
+    conflicts: list[Conflict]
+    timeline: list[TimelineEntry]
+    episodes: list[Episode]
+    single_source: list[SingleSourceItem]
+    open_questions: list[str]
+    error: ModelError | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def brief_digest(brief: ArticleBrief, max_points: int = 5) -> str:
+    """A compact text of one verified brief for the synthesis prompt."""
+    meta = ", ".join(x for x in (brief.outlet, brief.date.isoformat() if brief.date else None) if x)
+    lines = [f"[{brief.article_id}]" + (f" ({meta})" if meta else "") + f" {brief.headline}", brief.summary]
+    lines += [f"- {p.text}" for p in brief.key_points[:max_points]]
+    lines += [f"- figure: {f.qualifier + ' ' if f.qualifier else ''}{f.value_text} {f.counts}".rstrip()
+              for f in brief.figures[:4]]
+    return "\n".join(lines)
+
+
+def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None = None) -> list[dict[str, str]]:
+    hints = ""
+    if conflicts:
+        hints = "Numbers that differ between reports (found by code):\n" + "\n".join(
+            "- " + c.topic + ": " + "; ".join(f"{p.article_id} says {p.statement}" for p in c.positions)
+            for c in conflicts
+        ) + "\n"
+    return load_prompt("synthesis", version).render(
+        count=len(briefs),
+        briefs="\n\n".join(brief_digest(b) for b in briefs),
+        hints=hints,
+        guide=field_guide(SynthesisDraft),
+    )
+
+
+def _all_text(articles: list[Article]) -> list[str]:
+    return [s.text for a in articles for s in a.sentences]
+
+
+def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
+    """Code's headline and overview: the first brief's headline, the lead of up to three summaries."""
+    headline = briefs[0].headline if briefs else "No articles"
+    firsts = []
+    for brief in briefs[:3]:
+        sentence = brief.summary.split(". ")[0].strip().rstrip(".")
+        if sentence and sentence not in firsts:
+            firsts.append(sentence)
+    return headline, ". ".join(firsts) + ("." if firsts else "")
+
+
+def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: list[ArticleBrief],
+               warnings: list[str]) -> tuple[str, str, str]:
+    headline, overview = fallback_headline_overview(briefs)
+    if draft is None:
+        return headline, overview, "code"
+    sources = _all_text(articles)
+    if draft.headline.strip() and not is_degenerate(draft.headline):
+        headline = draft.headline.strip()
+    text = draft.overview.strip()
+    if text and not is_degenerate(text) and support_score(text, sources) >= MIN_OVERVIEW_SUPPORT:
+        return headline, text, "model"
+    warnings.append("synthesis: the model's overview was unsupported or degenerate; code's overview stands in")
+    return headline, overview, "code"
+
+
+def synthesize(
+    backend: Backend | None,
+    briefs: list[ArticleBrief],
+    articles: list[Article],
+    *,
+    max_tokens: int = 900,
+    max_reasks: int = 2,
+    prompt_version: str | None = None,
+    before_call: Callable[[Request], None] | None = None,
+    after_call: Callable[..., None] | None = None,
+    pricing: dict[str, Any] | None = None,
+) -> SynthesisOutcome:
+    """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks."""
+    numeric = crosscheck.numeric_conflicts(briefs, articles)
+    timeline, episodes = crosscheck.build_timeline(briefs, articles)
+    warnings: list[str] = []
+    calls: list[CallRecord] = []
+    draft: SynthesisDraft | None = None
+    error: ModelError | None = None
+    if backend is not None and len(briefs) >= 2:
+        result = complete_structured(
+            backend, build_messages(briefs, numeric, prompt_version), SynthesisDraft,
+            max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=after_call,
+            pricing=pricing,
+        )
+        calls.append(call_record("synthesis", f"synthesis/{prompt_version or load_prompt('synthesis').version}", result))
+        warnings.extend(f"synthesis: {w}" for w in result.warnings)
+        draft, error = result.value, result.error  # type: ignore[assignment]
+    elif len(briefs) < 2:
+        warnings.append("only one article: no consensus or conflicts can be established")
+    consensus: list[ConsensusClaim] = []
+    conflicts: list[Conflict] = list(numeric)
+    single: list[SingleSourceItem] = []
+    questions: list[str] = []
+    if draft is not None:
+        check = crosscheck.verify_synthesis(draft, briefs, articles)
+        consensus, single = check.consensus, check.single_source
+        conflicts += check.conflicts
+        warnings.extend(f"synthesis: {i}" for i in check.issues)
+        questions = [q.strip() for q in draft.open_questions if q.strip() and not is_degenerate(q)]
+    if len(briefs) >= 2 and not consensus:
+        consensus = crosscheck.code_consensus(briefs, articles)
+    headline, overview, origin = _pick_text(draft, articles, briefs, warnings)
+    return SynthesisOutcome(
+        headline=headline, overview=overview, overview_origin=origin, consensus=consensus,
+        conflicts=conflicts, timeline=timeline, episodes=episodes, single_source=single,
+        open_questions=list(dict.fromkeys(questions)), error=error, calls=calls, warnings=warnings,
+    )
