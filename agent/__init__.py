@@ -1,3 +1,32 @@
-"""newsbrief: several news reports of one story in, a grounded, structured brief out."""
+"""newsbrief: several news reports of one story in, a grounded, structured brief out.
+
+The Python API (imported lazily, so `import agent.schemas` stays light):
+
+    from agent import summarize, summarize_article, asummarize, asummarize_article, Settings
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_API = {
+    "summarize": "api", "summarize_article": "api", "asummarize": "api", "asummarize_article": "api",
+    "ArticleInput": "api", "Settings": "config",
+}
+__all__ = [
+    "ArticleInput", "Settings", "__version__", "asummarize", "asummarize_article", "summarize", "summarize_article",
+]
+
+if TYPE_CHECKING:
+    from .api import ArticleInput, asummarize, asummarize_article, summarize, summarize_article
+    from .config import Settings
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,10 +24,12 @@ from .schemas import (
     SynthesisDraft,
     TimelineEntry,
 )
+from .textmatch import dedupe_sentences, fold, split_sentences
 from .verify import is_degenerate, support_score
 
-# The overview must share at least this much of its content words with the sources.
-MIN_OVERVIEW_SUPPORT = 0.4
+# Each overview sentence (and the headline) must share at least this share of its content
+# words with the sources (agent.verify's 'supported' level).
+MIN_OVERVIEW_SUPPORT = 0.6
 
 
 @dataclass
@@ -86,17 +88,31 @@ def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
     return headline, ". ".join(firsts) + ("." if firsts else "")
 
 
+def _supported_sentences(text: str, sources: list[str]) -> list[str]:
+    """The sentences of a model text that the sources support, repeats and degenerate ones removed."""
+    deduped, _ = dedupe_sentences(fold(text))
+    return [s for s in split_sentences(deduped)
+            if not is_degenerate(s) and support_score(s, sources) >= MIN_OVERVIEW_SUPPORT]
+
+
 def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: list[ArticleBrief],
                warnings: list[str]) -> tuple[str, str, str]:
+    """Headline and overview: the model's where the sources support them, code's otherwise."""
     headline, overview = fallback_headline_overview(briefs)
     if draft is None:
         return headline, overview, "code"
     sources = _all_text(articles)
-    if draft.headline.strip() and not is_degenerate(draft.headline):
-        headline = draft.headline.strip()
-    text = draft.overview.strip()
-    if text and not is_degenerate(text) and support_score(text, sources) >= MIN_OVERVIEW_SUPPORT:
-        return headline, text, "model"
+    candidate = fold(draft.headline)
+    if candidate and not is_degenerate(candidate) and support_score(candidate, sources) >= MIN_OVERVIEW_SUPPORT:
+        headline = candidate
+    else:
+        warnings.append("synthesis: the model's headline was unsupported; code's headline stands in")
+    kept = _supported_sentences(draft.overview, sources)
+    if kept:
+        dropped = len(split_sentences(fold(draft.overview))) - len(kept)
+        if dropped:
+            warnings.append(f"synthesis: {dropped} unsupported overview sentence(s) dropped")
+        return headline, " ".join(kept), "model"
     warnings.append("synthesis: the model's overview was unsupported or degenerate; code's overview stands in")
     return headline, overview, "code"
 
@@ -125,6 +141,7 @@ def synthesize(
             backend, build_messages(briefs, numeric, prompt_version), SynthesisDraft,
             max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=after_call,
             pricing=pricing,
+            schema=with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs]),
         )
         calls.append(call_record("synthesis", f"synthesis/{prompt_version or load_prompt('synthesis').version}", result))
         warnings.extend(f"synthesis: {w}" for w in result.warnings)

@@ -1,0 +1,210 @@
+"""The Python API: several articles of one story in, a verified StoryBrief out.
+
+    from agent import summarize
+    brief = summarize(["a.txt", "b.txt"], backend="none")
+
+Articles are given as a sequence whose items are either
+
+* a **path** (`str` or `os.PathLike`): a .txt/.md file, a directory of them, or a .jsonl
+  file, read exactly as `newsbrief summarize PATH` reads it; a `str` is always a path,
+  never article text;
+* an **article text**: an `ArticleInput(text=..., title=..., outlet=..., date=..., url=...)`
+  or a dict with the same keys.
+
+Articles are numbered a1..aN in the order given (a directory counts in file-name order).
+Settings come from `settings` (or a default `Settings()`: environment and config file)
+with keyword overrides on top, e.g. `summarize(paths, backend="openai", concurrency=2)`.
+
+The async variants run the same blocking pipeline in a worker thread. Backends are cached
+per process by their settings, so the embedded model is loaded once and reused; a backend
+that is not thread-safe (the embedded model) serves one run at a time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from functools import partial
+from typing import TYPE_CHECKING, Any, Union
+
+import anyio.to_thread
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import Settings
+from .errors import InputError
+from .schemas import Article, ArticleBrief, Sentence, StoryBrief
+
+if TYPE_CHECKING:
+    from .llm.base import Backend
+    from .pipeline import ProgressFn
+
+MAX_CACHED_BACKENDS = 4
+
+
+class ArticleInput(BaseModel):
+    """One article given as text rather than as a file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, description="The article text (a title or byline line at the top is fine).")
+    title: str | None = Field(default=None, description="The article's title, if known.")
+    outlet: str | None = Field(default=None, description="The publishing outlet, e.g. 'Reuters'.")
+    date: str | None = Field(default=None, description="Publication date, e.g. '2016-09-10'.")
+    url: str | None = Field(default=None, description="Where the article was published.")
+
+
+ArticleLike = Union[str, "os.PathLike[str]", ArticleInput, Mapping[str, Any]]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "value"
+    return f"{where}: {first['msg']}"
+
+
+def _as_text(item: ArticleInput | Mapping[str, Any], position: int) -> ArticleInput:
+    if isinstance(item, ArticleInput):
+        return item
+    try:
+        return ArticleInput.model_validate(dict(item))
+    except ValidationError as exc:
+        raise InputError(f"article {position}: {_one_line(exc)}") from None
+
+
+def _renumber(article: Article, index: int) -> Article:
+    """The same article with id a<index> (sentence ids follow)."""
+    new_id = f"a{index}"
+    if article.id == new_id:
+        return article
+    sentences = [
+        Sentence(id=f"{new_id}.{s.id.split('.', 1)[1]}", text=s.text, start=s.start, end=s.end)
+        for s in article.sentences
+    ]
+    return article.model_copy(update={"id": new_id, "sentences": sentences})
+
+
+def _checked_path(path: str, position: int) -> str:
+    """Refuse strings that cannot be meant as paths, with a hint (a string is never article text)."""
+    if path == "-":
+        raise InputError(f"article {position}: '-' (stdin) is not read here; pass the text as {{'text': ...}}")
+    if ("\n" in path or len(path) > 1024) and not os.path.exists(path):
+        raise InputError(f"article {position}: a string is read as a file path and this looks like article text; "
+                         "pass it as {'text': ...} or ArticleInput(text=...)")
+    return path
+
+
+def _load_item(item: ArticleLike, position: int, index: int) -> list[Article]:
+    from .ingest import load_inputs, make_article
+
+    if isinstance(item, (str, os.PathLike)):
+        return load_inputs([_checked_path(os.fspath(item), position)])
+    if isinstance(item, (ArticleInput, Mapping)):
+        given = _as_text(item, position)
+        return [make_article(given.text, index=index, source=f"<text {position}>", title=given.title,
+                             outlet=given.outlet, date=given.date, url=given.url)]
+    raise InputError(f"article {position}: expected a path or an article text, not {type(item).__name__}")
+
+
+def load_articles(articles: Sequence[ArticleLike] | ArticleLike) -> list[Article]:
+    """Read paths and article texts into Articles numbered a1..aN in the order given."""
+    if isinstance(articles, (str, os.PathLike, ArticleInput, Mapping)):
+        articles = [articles]
+    loaded: list[Article] = []
+    for position, item in enumerate(articles, start=1):
+        for article in _load_item(item, position, len(loaded) + 1):
+            loaded.append(_renumber(article, len(loaded) + 1))
+    if not loaded:
+        raise InputError("no articles given: pass file paths or article texts")
+    return loaded
+
+
+# --------------------------------------------------------------------------- backends
+
+_backends: OrderedDict[tuple[Any, ...], tuple[Backend | None, threading.Lock]] = OrderedDict()
+_backends_lock = threading.Lock()
+# Free the backends (the embedded model) before interpreter teardown, not during it.
+atexit.register(_backends.clear)
+
+
+def shared_backend(settings: Settings) -> tuple[Backend | None, threading.Lock]:
+    """The process-wide backend for these settings (built once) and its run lock."""
+    key = settings.backend_key()
+    with _backends_lock:
+        if key in _backends:
+            _backends.move_to_end(key)
+        else:
+            _backends[key] = (settings.make_backend(), threading.Lock())
+            while len(_backends) > MAX_CACHED_BACKENDS:
+                _backends.popitem(last=False)
+        return _backends[key]
+
+
+@contextmanager
+def _exclusive(backend: Backend | None, lock: threading.Lock) -> Iterator[None]:
+    guard = nullcontext() if backend is None or backend.concurrency_safe else lock
+    with guard:
+        yield
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) -> Settings:
+    """`settings` (default: `Settings()`) with the non-None overrides applied and validated."""
+    base = settings if settings is not None else Settings()
+    return base.with_overrides(**overrides)
+
+
+def run_pipeline(articles: list[Article], settings: Settings, on_progress: ProgressFn | None = None) -> StoryBrief:
+    """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call)."""
+    from .pipeline import summarize_articles
+
+    options = settings.run_options(on_progress)
+    backend, lock = shared_backend(settings)
+    with _exclusive(backend, lock):
+        return summarize_articles(articles, backend, options)
+
+
+def summarize(articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None, *,
+              on_progress: ProgressFn | None = None, **overrides: Any) -> StoryBrief:
+    """Summarise several articles of one story into a StoryBrief.
+
+    `articles`: paths (str / PathLike) and article texts (`ArticleInput` or dicts).
+    `overrides`: any `Settings` field, e.g. `backend="none"`, `model=...`, `max_cost=0.1`.
+    `on_progress(event, info)` receives "start", "article_done", "synthesis_start", "done".
+    Raises `InputError` for unreadable input and `ConfigError` for a bad setting; model
+    failures do not raise, they are recorded in the brief.
+    """
+    resolved = resolve_settings(settings, overrides)
+    return run_pipeline(load_articles(articles), resolved, on_progress)
+
+
+def summarize_article(article: ArticleLike, settings: Settings | None = None, *,
+                      on_progress: ProgressFn | None = None, **overrides: Any) -> ArticleBrief:
+    """Summarise one article (a path to one file, or an article text) into an ArticleBrief."""
+    resolved = resolve_settings(settings, overrides)
+    loaded = load_articles([article])
+    if len(loaded) != 1:
+        raise InputError(f"summarize_article takes one article; the input holds {len(loaded)}")
+    return run_pipeline(loaded, resolved, on_progress).articles[0]
+
+
+async def asummarize(articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None, *,
+                     on_progress: ProgressFn | None = None, **overrides: Any) -> StoryBrief:
+    """`summarize` run in a worker thread, for async code."""
+    call = partial(summarize, articles, settings, on_progress=on_progress, **overrides)
+    return await anyio.to_thread.run_sync(call)
+
+
+async def asummarize_article(article: ArticleLike, settings: Settings | None = None, *,
+                             on_progress: ProgressFn | None = None, **overrides: Any) -> ArticleBrief:
+    """`summarize_article` run in a worker thread, for async code."""
+    call = partial(summarize_article, article, settings, on_progress=on_progress, **overrides)
+    return await anyio.to_thread.run_sync(call)

@@ -1,0 +1,193 @@
+"""newsbrief as an MCP server over stdio (`newsbrief mcp`), built on the official `mcp` SDK.
+
+Tools (their argument models live in `agent.tools`, their output schemas are the
+published JSON Schemas of `StoryBrief` / `ArticleBrief`):
+
+* `summarize_articles`: several articles of one story -> StoryBrief (structured content)
+  plus a Markdown view as text;
+* `summarize_article`: one article -> ArticleBrief;
+* `brief_schema`: the JSON Schemas of the outputs.
+
+Runs execute in a worker thread; the pipeline's progress events are forwarded to the
+client as MCP progress notifications when the client asked for them. A bad call returns
+a tool error (`isError`, one line) and the server keeps serving. Backends are shared per
+process (see `agent.api`), so the embedded model is loaded once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+
+from . import __version__
+from .config import Settings
+from .errors import EXIT_OK, ConfigError, NewsbriefError
+from .tools import TOOLS, ToolResult, input_schema, run_tool
+
+if TYPE_CHECKING:  # the SDK is imported when the server starts, so other commands start fast
+    from mcp import types
+    from mcp.server import Server, ServerRequestContext
+
+log = logging.getLogger("newsbrief.mcp")
+INSTRUCTIONS = (
+    "newsbrief turns several news reports of one story into a grounded brief. Call summarize_articles "
+    "with file paths or article texts; every claim in the result cites article and sentence ids. "
+    "backend='none' gives a fast code-only brief."
+)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class ProgressBridge:
+    """The pipeline's on_progress callback (any thread) -> MCP progress notifications (event loop)."""
+
+    def __init__(self, portal: anyio.from_thread.BlockingPortal,
+                 report: Callable[[float, float | None, str | None], Awaitable[None]]):
+        self._portal = portal
+        self._report = report
+        self._done = 0
+        self._total: int | None = None
+
+    def _step(self, event: str, info: dict[str, Any]) -> tuple[float, str] | None:
+        """(progress, message) for a pipeline event; None for events not reported."""
+        if event == "start":
+            self._total = int(info.get("total", 0)) + 1  # the articles, then the synthesis
+            self._done = int(info.get("resumed", 0))
+            return self._done, f"{info.get('total', 0)} articles"
+        if event == "article_done":
+            self._done += 1
+            return self._done, f"{info.get('article_id')} {'done' if info.get('ok') else 'failed'}"
+        if event == "synthesis_start":  # MCP wants progress to increase with every notification
+            return self._done + 0.5, "synthesis"
+        if event == "done":
+            self._done = self._total or self._done + 1
+            return self._done, "done"
+        return None
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        step = self._step(event, info)
+        if step is None:
+            return
+        try:
+            self._portal.call(self._report, step[0], self._total, step[1])
+        except Exception:  # progress is best effort: a closed stream must not fail the run
+            log.debug("progress notification not sent", exc_info=True)
+
+
+def _capture(work: Callable[[], Any]) -> tuple[Any, Exception | None]:
+    try:
+        return work(), None
+    except Exception as exc:  # re-raised by the caller, outside the portal's task group
+        return None, exc
+
+
+async def _run_with_progress(ctx: ServerRequestContext, work: Callable[..., Any]) -> Any:
+    """Run `work(on_progress=...)` in a worker thread, forwarding progress to the client."""
+    async with anyio.from_thread.BlockingPortal() as portal:
+        bridge = ProgressBridge(portal, ctx.session.report_progress)
+        result, error = await anyio.to_thread.run_sync(_capture, partial(work, on_progress=bridge))
+    if error is not None:
+        raise error
+    return result
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _sdk_types() -> Any:
+    try:
+        from mcp import types
+    except ImportError:
+        raise ConfigError("the MCP server needs the 'mcp' package: pip install 'newsbrief[mcp]'") from None
+    return types
+
+
+def _result(result: ToolResult) -> types.CallToolResult:
+    t = _sdk_types()
+    return t.CallToolResult(content=[t.TextContent(type="text", text=result.text)], structured_content=result.structured)
+
+
+def _error(message: str) -> types.CallToolResult:
+    t = _sdk_types()
+    return t.CallToolResult(content=[t.TextContent(type="text", text=message)], is_error=True)
+
+
+def output_schemas() -> dict[str, dict[str, Any]]:
+    from .cli import schema_document
+
+    return {"summarize_articles": schema_document("story"), "summarize_article": schema_document("article"),
+            "brief_schema": {"type": "object", "description": "The JSON Schemas, keyed by model name, or one schema."}}
+
+
+def list_tools() -> list[types.Tool]:
+    outputs = output_schemas()
+    return [_sdk_types().Tool(name=s.name, description=s.description, input_schema=input_schema(s.args),
+                       output_schema=outputs[s.name]) for s in TOOLS]
+
+
+async def call_tool(settings: Settings, ctx: ServerRequestContext, name: str,
+                    arguments: dict[str, Any] | None) -> types.CallToolResult:
+    """Run one call in a worker thread; every failure becomes a one-line tool error."""
+    try:
+        return _result(await _run_with_progress(ctx, partial(run_tool, name, arguments, settings)))
+    except NewsbriefError as exc:
+        return _error(str(exc))
+    except Exception as exc:  # a bug must not take the server down: log it, answer in one line
+        log.exception("tool %s failed", name)
+        return _error(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def build_server(settings: Settings) -> Server:
+    """The MCP server over these base settings (tool arguments override them per call)."""
+    t = _sdk_types()
+    from mcp.server import Server
+
+    catalogue = list_tools()
+
+    async def on_list_tools(ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
+        return t.ListToolsResult(tools=catalogue)
+
+    async def on_call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+        return await call_tool(settings, ctx, params.name, params.arguments)
+
+    return Server("newsbrief", version=__version__, instructions=INSTRUCTIONS,
+                  on_list_tools=on_list_tools, on_call_tool=on_call_tool)
+
+
+async def serve_stdio(settings: Settings) -> None:
+    server = build_server(settings)
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("mcp", help="serve newsbrief's tools over MCP (stdio)",
+                       description="Run an MCP server on stdin/stdout exposing summarize_articles, "
+                                   "summarize_article and brief_schema. Settings come from --config, "
+                                   "NEWSBRIEF_* variables and ./newsbrief.toml; tool arguments override them.")
+    p.add_argument("--config", metavar="FILE", help="TOML config file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml)")
+    p.add_argument("--backend", choices=["local", "openai", "replay", "none"], help="default backend for calls")
+    p.add_argument("--replay", metavar="DIR", help="answer from recordings in DIR (replay backend)")
+    p.set_defaults(func=cmd_mcp)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    overrides = {"backend": args.backend, "replay_dir": args.replay}
+    settings = Settings(config_file=args.config, **{k: v for k, v in overrides.items() if v is not None})
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="newsbrief mcp: %(message)s")
+    anyio.run(serve_stdio, settings)
+    return EXIT_OK
