@@ -838,8 +838,33 @@ def resolve_date(expr: str, anchor: dt.date | None, sentence: str = "") -> tuple
         return None, "unknown"
     if re.search(_WEEKDAY, expr):
         return _weekday(expr, anchor, sentence), "day"
-    resolved = _relative(expr, anchor) or _day_month(expr, anchor)
+    resolved = _relative(expr, anchor) or _by_tense(_day_month(expr, anchor), expr, anchor, sentence)
     return resolved if resolved and resolved[0] else (None, "unknown")
+
+
+def _by_tense(resolved: tuple[dt.date | None, Precision] | None, expr: str, anchor: dt.date,
+              sentence: str) -> tuple[dt.date | None, Precision] | None:
+    """A month (and day) without a year: the clause's tense decides between the nearest
+    past and the nearest future one ('damaged in March' in September is last March)."""
+    if not resolved or resolved[0] is None or expr.lower().startswith(("last", "next")):
+        return resolved
+    date, precision = resolved
+    lowered = sentence.lower()
+    if not (re.search(FUTURE_MARKERS, lowered) or re.search(PAST_MARKERS, lowered)):
+        return resolved  # no tense marker: the nearest date stands
+    tense = _tense(expr, sentence)
+    if tense == "past" and date > anchor:
+        return _year_shift(date, -1), precision
+    if tense == "future" and date < anchor:
+        return _year_shift(date, 1), precision
+    return resolved
+
+
+def _year_shift(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
 
 
 def event_what(sentence: str, start: int, end: int, limit: int = 200) -> str:

@@ -310,3 +310,11 @@ def test_absolute_dates_in_seed_text():
     article = seed("003", index=4)
     assert event(article, "since March 2011").date_precision == "month"
     assert event(article, "In 2014").date == dt.date(2014, 1, 1)
+
+
+def test_month_without_year_follows_the_tense_of_its_clause():
+    anchor = dt.date(2023, 9, 20)
+    assert rules.resolve_date("in March", anchor, "The plant was damaged by a fire in March.") == (dt.date(2023, 3, 1), "month")
+    assert rules.resolve_date("in March", anchor, "The plant will reopen in March.") == (dt.date(2024, 3, 1), "month")
+    # no tense marker: the nearest date stands
+    assert rules.resolve_date("May 25", dt.date(2016, 5, 20), "The ceasefire beginning May 25.") == (dt.date(2016, 5, 25), "day")
