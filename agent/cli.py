@@ -13,7 +13,15 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BUDGET, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError, NewsbriefError
+from .errors import (
+    EXIT_BUDGET,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    InputError,
+    NewsbriefError,
+)
 from .schemas import SCHEMA_VERSION, ArticleBrief, StoryBrief
 
 EPILOG = """exit codes: 0 ok, 1 no brief, 2 bad usage or input, 3 partial (some articles failed;

@@ -11,7 +11,12 @@ from .errors import BudgetExceeded
 from .injection import REDACTED
 from .llm.base import Backend, Completion, Request
 from .llm.schema_tools import compact_schema
-from .llm.structured import MAX_LISTED_ERRORS, REPLY_ECHO_CHARS, StructuredResult, complete_structured
+from .llm.structured import (
+    MAX_LISTED_ERRORS,
+    REPLY_ECHO_CHARS,
+    StructuredResult,
+    complete_structured,
+)
 from .pricing import estimate_cost
 from .prompting import field_guide, with_id_enums
 from .prompts import load_prompt
@@ -168,6 +173,13 @@ class _Meter:
                                 usage=self.usage, finish_reason=self.last.finish_reason if self.last else None)
 
 
+def _calls_made(result: StructuredResult) -> int:
+    """Model calls of one chunk: the replies, or for a transport failure every request sent."""
+    if result.error is not None and result.error.kind == "transport":
+        return result.attempts + result.transport_retries + 1
+    return result.attempts
+
+
 def _chunk_flags(outcome: ExtractionOutcome, article: Article, chunks: int, left_out: int, max_chunks: int) -> None:
     if chunks > 1:
         outcome.flags.append(f"chunked:{chunks}")
@@ -221,7 +233,7 @@ def extract_article(
             outcome.calls.append(call_record(purpose, f"article/{prompt_version or load_prompt('article').version}", result))
         outcome.warnings.extend(f"{purpose}: {w}" for w in result.warnings)
         spent = spent.add(result.usage)
-        attempts += result.attempts
+        attempts += _calls_made(result)
         if result.value is not None:
             drafts.append(result.value)  # type: ignore[arg-type]
         elif result.error is not None:

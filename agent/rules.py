@@ -844,10 +844,10 @@ def resolve_date(expr: str, anchor: dt.date | None, sentence: str = "") -> tuple
 
 def _by_tense(resolved: tuple[dt.date | None, Precision] | None, expr: str, anchor: dt.date,
               sentence: str) -> tuple[dt.date | None, Precision] | None:
-    """A month (and day) without a year: the clause's tense decides between the nearest
-    past and the nearest future one ('damaged in March' in September is last March)."""
-    if not resolved or resolved[0] is None or expr.lower().startswith(("last", "next")):
-        return resolved
+    """A month without a year: the clause's tense decides between the nearest past and the
+    nearest future one ('damaged in March' in September is last March)."""
+    if not resolved or resolved[0] is None or resolved[1] != "month" or expr.lower().startswith(("last", "next")):
+        return resolved  # a day and month keep the nearest year: tense words are too loose for them
     date, precision = resolved
     lowered = sentence.lower()
     if not (re.search(FUTURE_MARKERS, lowered) or re.search(PAST_MARKERS, lowered)):

@@ -24,12 +24,9 @@ from .schemas import (
     SynthesisDraft,
     TimelineEntry,
 )
+from .support import CITED, SupportIndex, best_support, default_scorer
 from .textmatch import dedupe_sentences, fold, split_sentences
-from .verify import is_degenerate, support_score
-
-# Each overview sentence (and the headline) must share at least this share of its content
-# words with the sources (agent.verify's 'supported' level).
-MIN_OVERVIEW_SUPPORT = 0.6
+from .verify import is_degenerate
 
 
 @dataclass
@@ -73,10 +70,6 @@ def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], versio
     )
 
 
-def _all_text(articles: list[Article]) -> list[str]:
-    return [s.text for a in articles for s in a.sentences]
-
-
 def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
     """Code's headline and overview: the first brief's headline, the lead of up to three summaries."""
     headline = briefs[0].headline if briefs else "No articles"
@@ -88,26 +81,35 @@ def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
     return headline, ". ".join(firsts) + ("." if firsts else "")
 
 
-def _supported_sentences(text: str, sources: list[str]) -> list[str]:
+def _supported(text: str, articles: list[Article], index: SupportIndex) -> bool:
+    """True when one sentence (or two adjacent ones) of some article supports `text`."""
+    scorer = default_scorer()
+    return any(best_support(text, article, scorer, index, CITED)[1] for article in articles)
+
+
+def _supported_sentences(text: str, articles: list[Article], index: SupportIndex) -> list[str]:
     """The sentences of a model text that the sources support, repeats and degenerate ones removed."""
     deduped, _ = dedupe_sentences(fold(text))
-    return [s for s in split_sentences(deduped)
-            if not is_degenerate(s) and support_score(s, sources) >= MIN_OVERVIEW_SUPPORT]
+    return [s for s in split_sentences(deduped) if not is_degenerate(s) and _supported(s, articles, index)]
 
 
 def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: list[ArticleBrief],
                warnings: list[str]) -> tuple[str, str, str]:
-    """Headline and overview: the model's where the sources support them, code's otherwise."""
+    """Headline and overview: the model's where a source sentence supports them, code's otherwise.
+
+    Each overview sentence must be supported by one sentence (or two adjacent ones) of one
+    article, as consensus claims are; support spread over the whole story does not count.
+    """
     headline, overview = fallback_headline_overview(briefs)
     if draft is None:
         return headline, overview, "code"
-    sources = _all_text(articles)
+    index = SupportIndex(articles)
     candidate = fold(draft.headline)
-    if candidate and not is_degenerate(candidate) and support_score(candidate, sources) >= MIN_OVERVIEW_SUPPORT:
+    if candidate and not is_degenerate(candidate) and _supported(candidate, articles, index):
         headline = candidate
     else:
         warnings.append("synthesis: the model's headline was unsupported; code's headline stands in")
-    kept = _supported_sentences(draft.overview, sources)
+    kept = _supported_sentences(draft.overview, articles, index)
     if kept:
         dropped = len(split_sentences(fold(draft.overview))) - len(kept)
         if dropped:
