@@ -90,7 +90,7 @@ def test_stdin_jsonl_is_read():
 def test_partial_exit_code_when_one_article_fails(fault_server, tmp_path):
     # The first article's three attempts get invalid JSON; every later request gets a valid reply.
     script = ["invalid_json", "invalid_json", "invalid_json"]
-    with fault_server(script=script, default="ok") as server:
+    with fault_server(script=script, default="ok", text_length=30) as server:
         result = run("summarize", str(SEEDS / "000_49e27517a55b56c3.txt"), str(SEEDS / "001_eb04f12f6c57fad3.txt"),
                      "--backend", "openai", "--base-url", server.base_url, "--model", "scripted",
                      "--concurrency", "1", "--out", str(tmp_path / "b.json"))
