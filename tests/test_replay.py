@@ -140,3 +140,17 @@ def test_factory_takes_the_servers_first_model(fault_server, monkeypatch):
     backend = make_backend(base_url=server.base_url)
     assert backend.model == "served-model"
     assert server.requests[0]["path"].endswith("/models")
+
+
+def test_recordings_hold_no_prompt_text(fault_server, tmp_path):
+    """Prompts carry article text (licensed benchmark clusters, private documents): a
+    recording keeps digests of the request, never its messages, and still replays."""
+    secret_text = "The harbour master of Quillport resigned over the dredging contract."
+    messages = [{"role": "user", "content": secret_text}]
+    server = fault_server(["reject_json_schema", "ok"])
+    inner = OpenAIBackend("fault-model", base_url=server.base_url)
+    first = complete_structured(RecordingBackend(inner, tmp_path), messages, Answer)
+    for file in tmp_path.glob("*.json"):
+        assert "Quillport" not in file.read_text()
+    again = complete_structured(ReplayBackend(tmp_path), messages, Answer)
+    assert again.value == first.value and again.mode == first.mode

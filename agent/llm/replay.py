@@ -86,11 +86,21 @@ class RecordStore:
         return out
 
 
+def request_summary(request: Request) -> dict[str, Any]:
+    """What a recording keeps of its request: the mode and digests, never the messages.
+
+    Prompts carry article text, which may be licensed (benchmark clusters) or private; a
+    recording must be shareable, so it keeps only what replay needs to match requests.
+    """
+    material = request.key_material()
+    return {"mode": request.mode, "modeless": _modeless_key(material), "max_tokens": request.max_tokens}
+
+
 def completion_entry(key: str, model: str, request: Request, completion: Completion) -> dict[str, Any]:
     return {
         "key": key,
         "model": model,
-        "request": request.key_material(),
+        "request": request_summary(request),
         "completion": {
             "text": completion.text,
             "prompt_tokens": completion.prompt_tokens,
@@ -104,7 +114,7 @@ def completion_entry(key: str, model: str, request: Request, completion: Complet
 def rejection_entry(key: str, model: str, request: Request, err: ModeRejected) -> dict[str, Any]:
     # The endpoint's own message may name its URL: keep only what happened.
     reason = f"endpoint rejected structured mode {request.mode} (recorded)"
-    return {"key": key, "model": model, "request": request.key_material(), "rejected": reason}
+    return {"key": key, "model": model, "request": request_summary(request), "rejected": reason}
 
 
 def completion_from_entry(entry: dict[str, Any], cache_hit: bool) -> Completion:
@@ -252,7 +262,8 @@ class ReplayBackend:
             index: dict[str, set[str]] = {}
             for entry in self.store.entries():
                 req = entry.get("request") or {}
-                index.setdefault(_modeless_key(req), set()).add(str(req.get("mode")))
+                modeless = req.get("modeless") or _modeless_key(req)  # older recordings kept the messages
+                index.setdefault(modeless, set()).add(str(req.get("mode")))
             self._modeless = index
         return self._modeless.get(_modeless_key(material), set())
 
