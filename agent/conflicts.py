@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .schemas import Article, ArticleBrief, Conflict, Figure, Position
+from .textmatch import sentence_by_id
 
 __all__ = ["KeyedFigure", "figure_statement", "keyed_figures", "measures_in", "numeric_conflicts"]
 
@@ -39,7 +40,8 @@ def _sentence_text(articles: dict[str, Article], sentence_id: str) -> str | None
     article = articles.get(sentence_id.split(".")[0])
     if article is None:
         return None
-    return next((s.text for s in article.sentences if s.id == sentence_id), None)
+    sentence = sentence_by_id(article, sentence_id)
+    return sentence.text if sentence is not None else None
 
 
 # What a figure counts: a word in the figure's clause -> a canonical measure.

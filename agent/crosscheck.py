@@ -40,7 +40,7 @@ from .support import (
     memo,
     numbers_in,
 )
-from .textmatch import content_words, similarity, words
+from .textmatch import content_words, sentence_by_id, similarity, words
 from .timeline import build_timeline
 
 __all__ = [
@@ -66,7 +66,8 @@ def _sentence_text(articles: dict[str, Article], sentence_id: str) -> str | None
     article = articles.get(sentence_id.split(".")[0])
     if article is None:
         return None
-    return next((s.text for s in article.sentences if s.id == sentence_id), None)
+    sentence = sentence_by_id(article, sentence_id)
+    return sentence.text if sentence is not None else None
 
 
 # --------------------------------------------------------------------------- support

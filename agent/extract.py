@@ -20,7 +20,7 @@ from .llm.structured import (
 from .pricing import estimate_cost
 from .prompting import field_guide, with_id_enums
 from .prompts import load_prompt
-from .schemas import Article, ArticleDraft, CallRecord, ModelError, Sentence, Usage
+from .schemas import Article, ArticleDraft, CallRecord, ModelError, Quote, Sentence, Usage
 
 # Tokens kept free in the context besides the prompt and the reply.
 CONTEXT_MARGIN = 128
@@ -47,62 +47,83 @@ def _sentence_lines(sentences: list[Sentence], redact: Collection[str] = ()) -> 
     return "\n".join(f"{s.id}: {REDACTED if s.id in redact else s.text}" for s in sentences)
 
 
-def _hint_lines(article: Article, sentences: list[Sentence] | None, redact: Collection[str] = ()) -> list[str]:
+def _hint_lines(article: Article, sentences: list[Sentence] | None, redact: Collection[str] = (),
+                quotes: list[Quote] | None = None) -> list[str]:
     """Quotes found by code in `sentences` (None: the whole article), none from redacted ones."""
     from .rules import extract_quotes
 
     ids = {s.id for s in (article.sentences if sentences is None else sentences)} - set(redact)
     return [f'- {q.speaker or "unknown speaker"} ({q.sentence_id}): "{q.text[:200]}"'
-            for q in extract_quotes(article) if q.sentence_id in ids]
+            for q in (extract_quotes(article) if quotes is None else quotes) if q.sentence_id in ids]
 
 
-def _hints(article: Article, sentences: list[Sentence], redact: Collection[str] = ()) -> str:
+def _hints(article: Article, sentences: list[Sentence], redact: Collection[str] = (),
+           quotes: list[Quote] | None = None) -> str:
     """Quotes in quotation marks found by code, offered so the model need not hunt for them."""
-    lines = _hint_lines(article, sentences, redact)[:MAX_HINTS]
+    lines = _hint_lines(article, sentences, redact, quotes)[:MAX_HINTS]
     if not lines:
         return ""
     return "Quotes found in the text (copy them exactly if you use them):\n" + "\n".join(lines) + "\n"
 
 
 def build_messages(article: Article, sentences: list[Sentence], version: str | None = None,
-                   redact: Collection[str] = ()) -> list[dict[str, str]]:
+                   redact: Collection[str] = (), quotes: list[Quote] | None = None) -> list[dict[str, str]]:
+    """The prompt for `sentences` of the article (`quotes`: code's quotes, when known)."""
     prompt = load_prompt("article", version)
     return prompt.render(
         article_id=article.id,
         meta=_meta_line(article),
         sentences=_sentence_lines(sentences, redact),
-        hints=_hints(article, sentences, redact),
+        hints=_hints(article, sentences, redact, quotes),
         guide=field_guide(ArticleDraft),
     )
 
 
-def _overhead(article: Article, backend: Backend, version: str | None, redact: Collection[str]) -> int:
+def _overhead(article: Article, backend: Backend, version: str | None, redact: Collection[str],
+              quotes: list[Quote] | None = None) -> int:
     """Worst-case prompt tokens besides the chunk's sentences: the prompt, the longest quote
     hints, the schema (prompted mode puts it in the prompt) and a re-ask (echoed reply and
     the repair message)."""
     count = backend.count_tokens
     prompt = count("\n".join(m["content"] for m in build_messages(article, [], version)))
-    hints = sorted((count(line) + 1 for line in _hint_lines(article, None, redact)), reverse=True)[:MAX_HINTS]
-    schema = count(json.dumps(compact_schema(ArticleDraft.model_json_schema()), separators=(",", ":"))) + 40
+    hints = sorted((count(line) + 1 for line in _hint_lines(article, None, redact, quotes)), reverse=True)[:MAX_HINTS]
+    return prompt + sum(hints) + 60 + reask_reserve(backend, ArticleDraft.model_json_schema())
+
+
+def reask_reserve(backend: Backend, schema: dict[str, Any]) -> int:
+    """Tokens a request may add to its prompt: the schema (prompted mode writes it into the
+    prompt) and a re-ask (the echoed bad reply and the repair message)."""
+    count = backend.count_tokens
+    schema_tokens = count(json.dumps(compact_schema(schema), separators=(",", ":"))) + 40
     errors = "\n".join(f"- {'x' * 100}" for _ in range(MAX_LISTED_ERRORS + 1))
     repair = count(load_prompt("repair").render(problem="y" * 200, errors=errors)[1]["content"])
-    echo = REPLY_ECHO_CHARS // 3 + 10
-    return prompt + sum(hints) + 60 + schema + repair + echo
+    return schema_tokens + repair + REPLY_ECHO_CHARS // 3 + 10
+
+
+def _sentence_id_fields() -> int:
+    """How many fields of the ArticleDraft schema hold sentence ids."""
+    return json.dumps(ArticleDraft.model_json_schema()).count(json.dumps(r"^a\d+\.s\d+$"))
 
 
 def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks: int, version: str | None = None,
-                redact: Collection[str] = ()) -> tuple[list[list[Sentence]], int]:
+                redact: Collection[str] = (), quotes: list[Quote] | None = None) -> tuple[list[list[Sentence]], int]:
     """Split an article's sentences into chunks whose requests fit the context window.
 
     Returns (chunks, sentences_left_out): beyond `max_chunks` the remaining sentences are
     not sent to the model (code extraction still covers them) and the count is reported.
     """
-    overhead = _overhead(article, backend, version, redact)
+    overhead = _overhead(article, backend, version, redact, quotes)
     room = max(256, backend.context_tokens - max_tokens - overhead - CONTEXT_MARGIN)
     chunks: list[list[Sentence]] = [[]]
     used = 0
+    # The request's schema lists the chunk's sentence ids (with_id_enums) in each id field; in
+    # prompted mode that schema is part of the prompt, so every sentence costs its id again.
+    # (Other modes send the schema beside the prompt; a later fall back to prompted mode is
+    # covered only by the re-ask reserve.)
+    id_fields = _sentence_id_fields() if tuple(getattr(backend, "modes", ("prompted",)))[:1] == ("prompted",) else 0
     for sentence in article.sentences:
         cost = backend.count_tokens(REDACTED if sentence.id in redact else sentence.text) + 6
+        cost += id_fields * (backend.count_tokens(f'"{sentence.id}",') if id_fields else 0)
         if chunks[-1] and used + cost > room:
             chunks.append([])
             used = 0
@@ -211,7 +232,10 @@ def extract_article(
     Sentences whose ids are in `redact` are sent as `REDACTED`. A `BudgetExceeded` from
     `before_call` stops the remaining chunks; the tokens already spent stay counted.
     """
-    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact)
+    from .rules import extract_quotes
+
+    quotes = extract_quotes(article)  # once: on a long article finding quotes takes a while
+    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact, quotes)
     outcome = ExtractionOutcome(draft=None, error=None, calls=[])
     _chunk_flags(outcome, article, len(chunks), left_out, max_chunks)
     drafts: list[ArticleDraft] = []
@@ -222,7 +246,7 @@ def extract_article(
         meter = _Meter(backend, after_call, pricing)
         try:
             result = complete_structured(
-                backend, build_messages(article, sentences, prompt_version, redact), ArticleDraft,
+                backend, build_messages(article, sentences, prompt_version, redact, quotes), ArticleDraft,
                 max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=meter,
                 pricing=pricing,
                 schema=with_id_enums(ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]),

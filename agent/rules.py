@@ -176,9 +176,14 @@ class People:
         self.text = text
         self.persons: dict[str, Person] = {}
         self.chains: list[tuple[int, list[str]]] = []
+        # The first person-like chain (2-4 words, no organisation word) of each length, by
+        # last-name key: looking a name up does not scan the whole article again.
+        self._by_key: dict[str, dict[int, list[str]]] = {}
         for match in _NAME_RE.finditer(text):
             title, name = split_title(match.group(0))
             self.chains.append((match.start(), name))
+            if 1 < len(name) <= 4 and not any(t.lower() in ORG_WORDS or t.isupper() for t in name):
+                self._by_key.setdefault(last_name_key(" ".join(name)), {}).setdefault(len(name), name)
             if name and title and any(_is_title(t) for t in title):
                 self.add(" ".join(name), match.start(), {t.lower().strip(".") for t in title})
 
@@ -192,14 +197,11 @@ class People:
         return person.name
 
     def full_name(self, name: str) -> str:
-        """The longest name in the article that ends with `name`'s last word."""
-        key, best = last_name_key(name), name
-        for _, tokens in self.chains:
-            if not (1 < len(tokens) <= 4 and len(tokens) > len(best.split())) or last_name_key(" ".join(tokens)) != key:
-                continue
-            if not any(t.lower() in ORG_WORDS or t.isupper() for t in tokens):
-                best = " ".join(tokens)
-        return best
+        """The longest name in the article that ends with `name`'s last word (the first one
+        of that length)."""
+        firsts = self._by_key.get(last_name_key(name), {})
+        longest = max(firsts, default=0)
+        return " ".join(firsts[longest]) if longest > len(name.split()) else name
 
     def is_person(self, name: str) -> bool:
         if last_name_key(name) in self.persons:

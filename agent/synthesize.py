@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import crosscheck
-from .extract import call_record
+from .extract import call_record, reask_reserve
 from .llm.base import Backend, Request
 from .llm.structured import complete_structured
 from .prompting import field_guide, with_id_enums
@@ -45,17 +45,25 @@ class SynthesisOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def brief_digest(brief: ArticleBrief, max_points: int = 5) -> str:
+# Detail levels of the briefs in the synthesis prompt, most first: (key points, whole summary
+# or its first sentence, figures). The most detailed level that fits the context is used.
+DIGEST_DETAIL = ((5, True, 4), (3, True, 2), (2, False, 1), (0, False, 0))
+CONTEXT_MARGIN = 128
+
+
+def brief_digest(brief: ArticleBrief, max_points: int = 5, whole_summary: bool = True, max_figures: int = 4) -> str:
     """A compact text of one verified brief for the synthesis prompt."""
     meta = ", ".join(x for x in (brief.outlet, brief.date.isoformat() if brief.date else None) if x)
-    lines = [f"[{brief.article_id}]" + (f" ({meta})" if meta else "") + f" {brief.headline}", brief.summary]
+    summary = brief.summary if whole_summary else (split_sentences(brief.summary) or [brief.summary])[0]
+    lines = [f"[{brief.article_id}]" + (f" ({meta})" if meta else "") + f" {brief.headline}", summary]
     lines += [f"- {p.text}" for p in brief.key_points[:max_points]]
     lines += [f"- figure: {f.qualifier + ' ' if f.qualifier else ''}{f.value_text} {f.counts}".rstrip()
-              for f in brief.figures[:4]]
+              for f in brief.figures[:max_figures]]
     return "\n".join(lines)
 
 
-def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None = None) -> list[dict[str, str]]:
+def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None = None,
+                   detail: tuple[int, bool, int] = DIGEST_DETAIL[0]) -> list[dict[str, str]]:
     hints = ""
     if conflicts:
         hints = "Numbers that differ between reports (found by code):\n" + "\n".join(
@@ -64,10 +72,27 @@ def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], versio
         ) + "\n"
     return load_prompt("synthesis", version).render(
         count=len(briefs),
-        briefs="\n\n".join(brief_digest(b) for b in briefs),
+        briefs="\n\n".join(brief_digest(b, *detail) for b in briefs),
         hints=hints,
         guide=field_guide(SynthesisDraft),
     )
+
+
+def fitted_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None, backend: Backend,
+                    max_tokens: int, schema: dict[str, Any]) -> tuple[list[dict[str, str]], str | None]:
+    """The synthesis prompt at the most detail that fits the backend's context with the reply,
+    the schema and a re-ask; with a warning when the briefs had to be shortened."""
+    room = backend.context_tokens - max_tokens - reask_reserve(backend, schema) - CONTEXT_MARGIN
+    for detail in DIGEST_DETAIL:
+        messages = build_messages(briefs, conflicts, version, detail)
+        if backend.count_tokens("\n".join(m["content"] for m in messages)) <= room:
+            break
+    if detail == DIGEST_DETAIL[0]:
+        return messages, None
+    points, whole, _ = detail
+    how = f"at most {points} key points each" + ("" if whole else ", summaries cut to their first sentence")
+    fits = "" if backend.count_tokens("\n".join(m["content"] for m in messages)) <= room else "; it may still not fit"
+    return messages, f"synthesis: {len(briefs)} briefs shortened to fit the model's context ({how}){fits}"
 
 
 def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
@@ -139,11 +164,13 @@ def synthesize(
     draft: SynthesisDraft | None = None
     error: ModelError | None = None
     if backend is not None and len(briefs) >= 2:
+        schema = with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs])
+        messages, shortened = fitted_messages(briefs, numeric, prompt_version, backend, max_tokens, schema)
+        warnings.extend([shortened] if shortened else [])
         result = complete_structured(
-            backend, build_messages(briefs, numeric, prompt_version), SynthesisDraft,
+            backend, messages, SynthesisDraft,
             max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=after_call,
-            pricing=pricing,
-            schema=with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs]),
+            pricing=pricing, schema=schema,
         )
         calls.append(call_record("synthesis", f"synthesis/{prompt_version or load_prompt('synthesis').version}", result))
         warnings.extend(f"synthesis: {w}" for w in result.warnings)

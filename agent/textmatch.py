@@ -11,6 +11,7 @@ Everything here is deterministic and dependency-free:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -228,6 +229,20 @@ def lead_sentences(article: Article, count: int = 3) -> list[Sentence]:
     """The first `count` body-like sentences (the first sentences if none look like body)."""
     lead = [s for s in article.sentences if _is_lead_like(s)][:count]
     return lead or article.sentences[:count]
+
+
+def sentence_by_id(article: Article, sentence_id: str) -> Sentence | None:
+    """The sentence with this id, found by binary search on its number (sentences are in
+    id order, some may be left out), so looking up every figure of a long article stays fast."""
+    number = _sentence_number(sentence_id)
+    sentences = article.sentences
+    at = bisect.bisect_left(sentences, number, key=lambda s: _sentence_number(s.id))
+    return sentences[at] if at < len(sentences) and sentences[at].id == sentence_id else None
+
+
+def _sentence_number(sentence_id: str) -> int:
+    _, _, number = sentence_id.rpartition(".s")
+    return int(number) if number.isdigit() else -1
 
 
 def sentence_map(article: Article) -> dict[str, Sentence]:

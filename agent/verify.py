@@ -180,9 +180,26 @@ def _summary(article: Article, draft: ArticleDraft, ledger: _Ledger) -> tuple[st
 # --------------------------------------------------------------------------- key points
 
 
-def _best_citation(article: Article, text: str) -> tuple[list[str], float]:
+class _SentenceWords:
+    """Content words of each sentence of an article, computed once (on first use)."""
+
+    def __init__(self, article: Article):
+        self.article = article
+        self._sets: list[set[str]] | None = None
+
+    def scores(self, text: str) -> list[tuple[float, Sentence]]:
+        """support_score(text, [sentence]) for every sentence, in article order."""
+        if self._sets is None:
+            self._sets = [set(content_words(s.text)) for s in self.article.sentences]
+        wanted = set(content_words(text))
+        if not wanted:
+            return [(0.0, s) for s in self.article.sentences]
+        return [(round(len(wanted & found) / len(wanted), 3), s) for found, s in zip(self._sets, self.article.sentences)]
+
+
+def _best_citation(article: Article, text: str, words: _SentenceWords | None = None) -> tuple[list[str], float]:
     """The sentence (or pair of sentences) of the article that best supports `text`."""
-    scored = sorted(((support_score(text, [s.text]), s) for s in article.sentences), key=lambda p: -p[0])
+    scored = sorted((words or _SentenceWords(article)).scores(text), key=lambda p: -p[0])
     if not scored:
         return [], 0.0
     best_score, best = scored[0]
@@ -193,7 +210,8 @@ def _best_citation(article: Article, text: str) -> tuple[list[str], float]:
     return ([s.id for s in pair], pair_score) if pair_score > best_score else ([best.id], best_score)
 
 
-def _cite(article: Article, point: DraftKeyPoint, text: str) -> tuple[list[str], float, list[Failure]]:
+def _cite(article: Article, point: DraftKeyPoint, text: str,
+          words: _SentenceWords | None = None) -> tuple[list[str], float, list[Failure]]:
     """Valid cited ids and their support; re-cited when the cited sentences do not support it."""
     sentences = sentence_map(article)
     ids = list(dict.fromkeys(i for i in point.sentence_ids if i in sentences))
@@ -203,20 +221,21 @@ def _cite(article: Article, point: DraftKeyPoint, text: str) -> tuple[list[str],
         failures.append(("sentence_id", f"{', '.join(invalid)} not in this article"))
     score = support_score(text, [sentences[i].text for i in ids]) if ids else 0.0
     if score < SUPPORTED:
-        better, better_score = _best_citation(article, text)
+        better, better_score = _best_citation(article, text, words)
         if better_score >= SUPPORTED and better_score > score:
             failures.append(("sentence_id", f"re-cited from {', '.join(point.sentence_ids)} to {', '.join(better)}"))
             return better, better_score, failures
     return ids, score, failures
 
 
-def _check_point(article: Article, point: DraftKeyPoint, kept: list[KeyPoint]) -> tuple[KeyPoint | None, list[Failure], str | None]:
+def _check_point(article: Article, point: DraftKeyPoint, kept: list[KeyPoint],
+                 words: _SentenceWords | None = None) -> tuple[KeyPoint | None, list[Failure], str | None]:
     text = fold(point.text)
     if not text or is_degenerate(text):
         return None, [("degenerate", f"empty or repetitive: {trim(text, 80)!r}")], "empty or repetitive text"
     if any(similarity(text, other.text) >= DUPLICATE for other in kept):
         return None, [("duplicate", "repeats an earlier key point")], f"{trim(text, 120)!r}: duplicate"
-    ids, score, failures = _cite(article, point, text)
+    ids, score, failures = _cite(article, point, text, words)
     if not ids:
         failures.append(("support", "no sentence of this article supports it"))
         return None, failures, f"{trim(text, 120)!r}: invalid sentence ids and no supporting sentence"
@@ -244,8 +263,9 @@ def _lead_points(article: Article, kept: list[KeyPoint]) -> list[KeyPoint]:
 
 def _key_points(article: Article, draft: ArticleDraft, ledger: _Ledger) -> list[KeyPoint]:
     kept: list[KeyPoint] = []
+    words = _SentenceWords(article)
     for index, point in enumerate(draft.key_points):
-        checked, failures, dropped = _check_point(article, point, kept)
+        checked, failures, dropped = _check_point(article, point, kept, words)
         ledger.check(f"key_points[{index}]", failures, dropped)
         if checked is not None:
             kept.append(checked)

@@ -24,8 +24,14 @@ A step is a string or a dict with a `kind` key (plus options):
                           response_format; otherwise like "ok"
 
 Every reply carries usage numbers (prompt: characters of the messages / 4 + 1;
-completion: characters of the content / 4 + 1). Every request is kept in `requests`
-(method, path, headers without credentials, JSON body). The server stops by itself after
+completion: characters of the content / 4 + 1). `text_length=N` makes plain strings of
+generated replies at least N characters long (strict json_schema requests carry no
+minLength, so a bare minimal instance may fail the caller's own model).
+
+Every request is kept in `requests` (method, path, headers without credentials, JSON body,
+arrival time `t` from time.monotonic(); for chat requests also the `step` kind answered, the
+HTTP `status` (0 for a dropped connection) and the `usage` the reply reported, None when it
+had none); `reported_usage()` sums that usage. The server stops by itself after
 `max_requests` requests or `max_lifetime` seconds.
 
     with FaultServer(script=["429", "ok"]) as srv:
@@ -46,7 +52,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..llm.schema_tools import example_instance
+from ..llm.schema_tools import example_instance, resolve
 
 Step = str | dict[str, Any]
 Script = list[Step] | Callable[[dict[str, Any], int], Step] | None
@@ -80,14 +86,38 @@ def find_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def ok_content(body: dict[str, Any]) -> str:
+FILLER = "placeholder text from the fault server "
+
+
+def _lengthen(value: Any, node: dict[str, Any], root: dict[str, Any], length: int, depth: int = 0) -> Any:
+    """Plain strings of a minimal instance made at least `length` characters long (cut to any
+    maxLength): strict json_schema requests carry no minLength, yet the caller may want one."""
+    node = resolve(node, root)
+    if length <= 0 or depth > 12 or not isinstance(node, dict):
+        return value
+    for key in ("anyOf", "oneOf", "allOf"):
+        if node.get(key):
+            return _lengthen(value, node[key][0], root, length, depth + 1)
+    if isinstance(value, dict):
+        props = node.get("properties", {})
+        return {k: _lengthen(v, props.get(k, {}), root, length, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lengthen(v, node.get("items", {}), root, length, depth + 1) for v in value]
+    plain = not any(k in node for k in ("pattern", "enum", "const", "format"))
+    if isinstance(value, str) and plain and len(value) < length:
+        text = (FILLER * (length // len(FILLER) + 1))[:length].rstrip().ljust(length, "x")
+        return text[: node.get("maxLength", length)]
+    return value
+
+
+def ok_content(body: dict[str, Any], text_length: int = 0) -> str:
     schema = find_schema(body)
-    return json.dumps(example_instance(schema) if schema else {})
+    return json.dumps(_lengthen(example_instance(schema), schema, schema, text_length) if schema else {})
 
 
-def schema_fail_content(body: dict[str, Any]) -> str:
+def schema_fail_content(body: dict[str, Any], text_length: int = 0) -> str:
     schema = find_schema(body) or {}
-    instance = example_instance(schema) if schema else {}
+    instance = _lengthen(example_instance(schema), schema, schema, text_length) if schema else {}
     required = schema.get("required") or []
     if isinstance(instance, dict) and required:
         instance.pop(required[0], None)
@@ -111,6 +141,7 @@ class FaultServer:
         model: str = "fault-model",
         max_requests: int = 1000,
         max_lifetime: float = 600.0,
+        text_length: int = 0,
     ):
         self.script = script
         self.default = default
@@ -118,6 +149,7 @@ class FaultServer:
         self.model = model
         self.max_requests = max_requests
         self.max_lifetime = max_lifetime
+        self.text_length = text_length  # plain strings of generated replies get at least this many characters
         self.requests: list[dict[str, Any]] = []
         self.chat_count = 0
         self._queue = list(script) if isinstance(script, list) else []
@@ -185,13 +217,28 @@ class FaultServer:
                 step = self.default
         return {"kind": step} if isinstance(step, str) else dict(step)
 
-    def record(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
+    def record(self, handler: BaseHTTPRequestHandler, body: Any) -> dict[str, Any]:
+        """Keep the request (credentials left out); returns its entry for the answer to fill in."""
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _SECRET_HEADERS}
+        entry = {"method": handler.command, "path": handler.path, "headers": headers, "json": body, "t": time.monotonic()}
         with self._lock:
-            self.requests.append({"method": handler.command, "path": handler.path, "headers": headers, "json": body})
+            self.requests.append(entry)
             over = len(self.requests) >= self.max_requests
         if over:
             threading.Thread(target=self.stop, daemon=True).start()
+        return entry
+
+    def reported_usage(self, skip: tuple[str, ...] = ("hang",)) -> dict[str, int]:
+        """Prompt and completion tokens summed over every reply that reported usage, except
+        replies to `skip` steps (a hang answers after the client has usually given up)."""
+        totals = {"prompt_tokens": 0, "completion_tokens": 0}
+        with self._lock:
+            for entry in self.requests:
+                if entry.get("step") in skip:
+                    continue
+                for key in totals:
+                    totals[key] += int((entry.get("usage") or {}).get(key, 0))
+        return totals
 
     def wait(self, seconds: float) -> None:
         """Sleep, but wake at once when the server stops."""
@@ -254,7 +301,7 @@ def answer(server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth
         kind = "ok"
     if kind == "ok":
         content = step.get("content")
-        text = content if isinstance(content, str) else json.dumps(content) if content is not None else ok_content(body)
+        text = content if isinstance(content, str) else json.dumps(content) if content is not None else ok_content(body, server.text_length)
         return 200, chat_reply(body, server.model, text), {}
     if kind == "429":
         headers = {}
@@ -267,15 +314,15 @@ def answer(server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth
         return (*_error(int(kind), f"HTTP {kind} (fault server)", "server_error"), {})
     if kind == "hang":
         server.wait(float(step.get("seconds", 30)))
-        return 200, chat_reply(body, server.model, ok_content(body)), {}
+        return 200, chat_reply(body, server.model, ok_content(body, server.text_length)), {}
     if kind == "drop":
         return 0, None, {}
     if kind == "invalid_json":
         return 200, chat_reply(body, server.model, "{not json"), {}
     if kind == "schema_fail":
-        return 200, chat_reply(body, server.model, schema_fail_content(body)), {}
+        return 200, chat_reply(body, server.model, schema_fail_content(body, server.text_length)), {}
     if kind == "length":
-        full = ok_content(body)
+        full = ok_content(body, server.text_length)
         return 200, chat_reply(body, server.model, full[: max(1, len(full) // 2)], finish="length"), {}
     if kind == "empty":
         return 200, chat_reply(body, server.model, ""), {}
@@ -315,13 +362,15 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = None
-            server.record(self, body)
+            entry = server.record(self, body)
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 return self._send(*_error(404, f"no route {self.path}", "not_found"))
             if not isinstance(body, dict):
                 return self._send(*_error(400, "request body is not a JSON object", "invalid_request_error"))
             auth = self.headers.get("Authorization") or ""
-            status, payload, headers = answer(server, server.next_step(body), body, auth)
+            step = server.next_step(body)
+            status, payload, headers = answer(server, step, body, auth)
+            entry.update(step=str(step.get("kind", "ok")), status=status, usage=(payload or {}).get("usage"))
             if payload is None:  # drop: close without a response
                 self.close_connection = True
                 return None
@@ -342,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-requests", type=int, default=1000)
     parser.add_argument("--max-lifetime", type=float, default=600.0, help="seconds before it stops by itself")
+    parser.add_argument("--text-length", type=int, default=0, help="least characters of plain strings in generated replies")
     args = parser.parse_args(argv)
     try:
         script = json.loads(args.script)
@@ -351,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --script must be a JSON list of steps ({err})", file=sys.stderr)
         return 2
     srv = FaultServer(script, default=args.default, fault_rate=args.fault_rate, seed=args.seed,
-                      port=args.port, max_requests=args.max_requests, max_lifetime=args.max_lifetime)
+                      port=args.port, max_requests=args.max_requests, max_lifetime=args.max_lifetime,
+                      text_length=args.text_length)
     srv.start()
     print(srv.base_url, flush=True)
     try:

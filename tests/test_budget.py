@@ -1,0 +1,160 @@
+"""Budgets: --max-tokens and --max-cost stop a run before a call that could exceed them, keep
+what is done and say so (exit 4). End to end through the CLI against the fault server with a
+priced model name (gpt-4o-mini at the fault server's URL); the worst case is checked directly."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from agent.budget import Budget
+from agent.errors import BudgetExceeded
+from agent.ingest import make_article
+from agent.llm.base import Completion, Request
+from agent.llm.openai_backend import OpenAIBackend
+from agent.pipeline import RunOptions, brief_status, summarize_articles
+from agent.schemas import ArticleDraft, StoryBrief
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "gpt-4o-mini"  # in the built-in price table
+MARGIN = 250  # tokens of room above one call's worst case: less than any finished call spends
+
+TEXTS = [
+    "Tram line {n} opens in Norhaven\n\nThe tram line {n} in Norhaven opened on Friday after four years of work. "
+    "It cost {c} million euros, the transport office said. About {r},000 riders are expected each day. "
+    '"It is a good day for the city," mayor Ilse Brandt said.'.format(n=n, c=100 + n, r=20 + n)
+    for n in range(1, 4)
+]
+
+
+def write_inputs(folder: Path) -> list[str]:
+    paths = []
+    for i, text in enumerate(TEXTS):
+        path = folder / f"{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def worst_case_of_first_call(server) -> int:
+    """What the budget prices the first call at, read from the refusal of a 1-token budget."""
+    backend = OpenAIBackend(MODEL, base_url=server.base_url, api_key="sk-test-budget")
+    articles = [make_article(t, index=i + 1, source=f"<{i}>") for i, t in enumerate(TEXTS)]
+    brief = summarize_articles(articles, backend, RunOptions(concurrency=1, max_tokens=1))
+    assert not server.requests, "a 1-token budget must refuse the first call"
+    return int(re.search(r"next call up to (\d+)", brief.run.warnings[-1]).group(1))
+
+
+def summarize(server, paths: list[str], out: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", "summarize", *paths, "--backend", "openai", "--base-url", server.base_url,
+         "--model", MODEL, "--concurrency", "1", "--out", str(out), *options],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def assert_stopped_after_first_article(result: subprocess.CompletedProcess, out: Path, server) -> StoryBrief:
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    brief = StoryBrief.model_validate_json(out.read_text())
+    assert brief_status(brief) == "budget"
+    assert brief.articles[0].error is None and brief.articles[0].summary_origin in ("model", "code")
+    assert [a.error.kind for a in brief.articles[1:]] == ["budget", "budget"]
+    assert all(a.error.attempts == 0 and a.key_points for a in brief.articles[1:])  # code briefs, no call made
+    assert brief.synthesis_error is not None and brief.synthesis_error.kind == "budget"
+    assert len([r for r in server.requests if r["path"].endswith("/chat/completions")]) == 1
+    assert any(w.startswith("budget reached:") for w in brief.run.warnings)
+    return brief
+
+
+def test_max_tokens_stops_before_a_call_that_could_exceed_it(fault_server, tmp_path):
+    limit = worst_case_of_first_call(fault_server(text_length=24)) + MARGIN
+    server = fault_server(text_length=24)
+    out = tmp_path / "brief.json"
+    brief = assert_stopped_after_first_article(
+        summarize(server, write_inputs(tmp_path), out, "--max-tokens", str(limit)), out, server)
+    spent = brief.run.usage.prompt_tokens + brief.run.usage.completion_tokens
+    assert 0 < spent <= limit
+    warning = next(w for w in brief.run.warnings if w.startswith("budget reached:"))
+    said = re.search(r"--max-tokens (\d+) \(spent (\d+), next call up to (\d+)\)", warning)
+    assert int(said.group(1)) == limit and int(said.group(2)) == spent
+    assert spent + int(said.group(3)) > limit  # refused because its worst case would not fit
+
+
+def test_max_cost_uses_the_pricing_file_and_stops(fault_server, tmp_path):
+    worst = worst_case_of_first_call(fault_server(text_length=24))
+    price = 100.0  # USD per million tokens, in and out: one call's worst case costs worst / 10,000
+    pricing = tmp_path / "prices.json"
+    pricing.write_text(json.dumps({MODEL: {"input": price, "output": price}}))
+    limit = (worst + MARGIN) * price / 1e6
+    paths = write_inputs(tmp_path)
+
+    server = fault_server(text_length=24)
+    out = tmp_path / "priced.json"
+    result = summarize(server, paths, out, "--max-cost", f"{limit:.6f}", "--pricing", str(pricing))
+    brief = assert_stopped_after_first_article(result, out, server)
+    usage = brief.run.usage
+    assert usage.cost_usd == pytest.approx((usage.prompt_tokens + usage.completion_tokens) * price / 1e6)
+    assert 0 < usage.cost_usd <= limit
+    assert any("--max-cost" in w for w in brief.run.warnings)
+
+    cheap = fault_server(text_length=24)  # the built-in price of gpt-4o-mini: the same limit is ample
+    out = tmp_path / "builtin.json"
+    result = summarize(cheap, paths, out, "--max-cost", f"{limit:.6f}")
+    assert result.returncode == 0, result.stderr
+    assert len(cheap.requests) == 4 and StoryBrief.model_validate_json(out.read_text()).run.usage.cost_usd < limit
+
+
+def test_budget_stop_between_attempts_keeps_the_spent_tokens(fault_server):
+    limit = worst_case_of_first_call(fault_server(text_length=24)) + MARGIN
+    server = fault_server(["invalid_json"], text_length=24)  # the re-ask is refused by the budget
+    backend = OpenAIBackend(MODEL, base_url=server.base_url, api_key="sk-test-budget")
+    articles = [make_article(t, index=i + 1, source=f"<{i}>") for i, t in enumerate(TEXTS)]
+    brief = summarize_articles(articles, backend, RunOptions(concurrency=1, max_tokens=limit))
+    first = brief.articles[0].error
+    assert first.kind == "budget" and first.attempts == 1 and first.last_output == "{not json"
+    assert len(server.requests) == 1
+    reported = server.reported_usage()
+    assert first.usage.prompt_tokens == brief.run.usage.prompt_tokens == reported["prompt_tokens"] > 0
+    assert brief.run.usage.completion_tokens == reported["completion_tokens"] > 0
+    assert [c.purpose for c in brief.run.calls] == ["article:a1"] and brief.run.calls[0].attempts == 1
+    assert brief_status(brief) == "budget"
+
+
+def test_worst_case_counts_prompt_schema_and_reply_limit_and_calls_in_flight(fault_server):
+    backend = OpenAIBackend(MODEL, base_url=fault_server().base_url, api_key="sk-test-budget")
+    request = Request(messages=[{"role": "user", "content": "Describe the story. " * 50}], max_tokens=500,
+                      schema=ArticleDraft.model_json_schema(), mode="json_schema")
+    prompt = backend.count_tokens(request.messages[0]["content"])
+    schema = backend.count_tokens(json.dumps(request.schema, separators=(",", ":")))
+    worst = prompt + schema + 500
+    Budget(backend, max_tokens=worst).before_call(request)  # exactly fits
+    with pytest.raises(BudgetExceeded):
+        Budget(backend, max_tokens=worst - 1).before_call(request)
+
+    budget = Budget(backend, max_tokens=worst * 2 - 1)
+    budget.before_call(request)  # this thread's call is in flight: its worst case is held
+    refused: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            budget.before_call(request)
+        except BudgetExceeded as exc:
+            refused.append(exc)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert len(refused) == 1 and "in flight" in str(refused[0])
+    budget = Budget(backend, max_tokens=worst * 2 - 1)
+    budget.before_call(request)
+    budget.after_call(request, Completion(text="{}", prompt_tokens=10, completion_tokens=5))  # reservation ends
+    worker = threading.Thread(target=budget.before_call, args=(request,))
+    worker.start()
+    worker.join()
+    assert budget.spent_tokens == 15 and not budget.exhausted
