@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .schemas import Article, ArticleBrief, Conflict, Figure, Position
-from .textmatch import sentence_by_id
+from .textmatch import sentence_text
 
 __all__ = ["KeyedFigure", "figure_statement", "keyed_figures", "measures_in", "numeric_conflicts"]
 
@@ -34,14 +34,6 @@ def _words(text: str) -> list[str]:
 
 def _content(text: str) -> set[str]:
     return {w for w in _words(text) if w not in _STOP and len(w) > 1}
-
-
-def _sentence_text(articles: dict[str, Article], sentence_id: str) -> str | None:
-    article = articles.get(sentence_id.split(".")[0])
-    if article is None:
-        return None
-    sentence = sentence_by_id(article, sentence_id)
-    return sentence.text if sentence is not None else None
 
 
 # What a figure counts: a word in the figure's clause -> a canonical measure.
@@ -262,7 +254,7 @@ def keyed_figures(briefs: list[ArticleBrief], articles: dict[str, Article]) -> l
                 brief.article_id + "."
             ):
                 continue
-            keyed = _fig_key(figure, _sentence_text(articles, figure.sentence_id), broad)
+            keyed = _fig_key(figure, sentence_text(articles, figure.sentence_id), broad)
             if keyed:
                 out.append(KeyedFigure(brief.article_id, figure, keyed[0], keyed[1]))
     return out

@@ -40,7 +40,7 @@ from .support import (
     memo,
     numbers_in,
 )
-from .textmatch import content_words, sentence_by_id, similarity, words
+from .textmatch import content_words, sentence_text, similarity, words
 from .timeline import build_timeline
 
 __all__ = [
@@ -60,14 +60,6 @@ def _jaccard(a: set, b: set) -> float:
 
 def _by_id(articles: Iterable[Article] | None) -> dict[str, Article]:
     return {a.id: a for a in articles or ()}
-
-
-def _sentence_text(articles: dict[str, Article], sentence_id: str) -> str | None:
-    article = articles.get(sentence_id.split(".")[0])
-    if article is None:
-        return None
-    sentence = sentence_by_id(article, sentence_id)
-    return sentence.text if sentence is not None else None
 
 
 # --------------------------------------------------------------------------- support
@@ -215,7 +207,7 @@ def _check_conflicts(check: SynthesisCheck, draft: SynthesisDraft, briefs: list[
             best = max((best_support(text, by_id[article_id], scorer, index, TOPIC)
                         for text in (conflict.topic, conflict.description)), key=lambda r: r[0])
             if best[1]:
-                sentence = _sentence_text(by_id, best[1][0]) or ""
+                sentence = sentence_text(by_id, best[1][0]) or ""
                 positions.append(Position(article_id=article_id, statement=sentence, sentence_ids=best[1]))
         label = conflict.topic.strip() or conflict.description.strip()
         if len(positions) < 2:
@@ -325,7 +317,7 @@ def single_source_items(briefs: list[ArticleBrief], articles: list[Article], lim
         elsewhere = any(other != fig.article_id and value == fig.figure.value for other, value in values) or any(
             re.search(rf"(?<![\w,.]){re.escape(text)}(?![\w,])", a.text, re.I)
             for a in independent if a.id != fig.article_id)
-        sentence = _sentence_text(by_id, fig.figure.sentence_id)
+        sentence = sentence_text(by_id, fig.figure.sentence_id)
         if sources[fig.key] > 1 or elsewhere or not sentence:
             continue
         if not any(fig.figure.sentence_id in item.sentence_ids for item in items):

@@ -240,6 +240,15 @@ def sentence_by_id(article: Article, sentence_id: str) -> Sentence | None:
     return sentences[at] if at < len(sentences) and sentences[at].id == sentence_id else None
 
 
+def sentence_text(articles: dict[str, Article], sentence_id: str) -> str | None:
+    """The text of sentence `sentence_id` ('a2.s14') among articles keyed by id, or None."""
+    article = articles.get(sentence_id.split(".")[0])
+    if article is None:
+        return None
+    sentence = sentence_by_id(article, sentence_id)
+    return sentence.text if sentence is not None else None
+
+
 def _sentence_number(sentence_id: str) -> int:
     _, _, number = sentence_id.rpartition(".s")
     return int(number) if number.isdigit() else -1
