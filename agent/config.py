@@ -127,8 +127,8 @@ class Settings(BaseSettings):
     record_dir: Path | None = Field(default=None, description="Record every model response here (for replay).")
     replay_dir: Path | None = Field(default=None, description="Answer from recordings in this directory.")
     cache_dir: Path | None = Field(default=None, description="Cache model responses here; a repeated request is answered from it.")
-    article_max_tokens: int = Field(default=900, gt=0, description="Completion token limit of a per-article call.")
-    synthesis_max_tokens: int = Field(default=900, gt=0, description="Completion token limit of the synthesis call.")
+    article_max_tokens: int = Field(default=700, gt=0, description="Completion token limit of a per-article call.")
+    synthesis_max_tokens: int = Field(default=700, gt=0, description="Completion token limit of the synthesis call.")
     max_chunks: int = Field(default=8, gt=0, description="Most chunks a long article is split into.")
 
     _config_path: Path | None = PrivateAttr(default=None)
