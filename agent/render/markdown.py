@@ -30,10 +30,11 @@ def _story_sections(brief: StoryBrief) -> list[str]:
         out += ["", "## Timeline", ""]
         labels = {e.id: e.label for e in brief.episodes}
         current = None
-        for entry in brief.timeline:
+        ordered = sorted(brief.timeline, key=lambda e: (e.episode, e.date is None, e.date or e.when_text))
+        for entry in ordered:
             if entry.episode != current and len(brief.episodes) > 1:
                 current = entry.episode
-                out += [f"*Episode {entry.episode}: {labels.get(entry.episode, '')}*", ""]
+                out += ([""] if out[-1] else []) + [f"*Episode {entry.episode}: {labels.get(entry.episode, '')}*", ""]
             when = entry.date.isoformat() if entry.date else entry.when_text
             out.append(f"- **{when}** ({entry.when_text}): {entry.what} {_cite(entry.article_ids)}")
     if brief.single_source:
