@@ -125,19 +125,24 @@ class MustNotAppear(GoldModel):
     reason: Literal["hijack", "boilerplate", "other"]
 
 
-class StoryGold(GoldModel):
-    format: Literal["newsbrief-gold/1"] = GOLD_FORMAT
-    name: str = Field(min_length=1)
-    description: str = ""
-    articles_dir: str | None = Field(
-        default=None, description="Where the article files are, relative to gold.json (default: its folder)."
-    )
+class StoryLabels(GoldModel):
+    """The story-level labels a set folder's gold and a benchmark cluster's labels share."""
+
     articles: list[GoldArticle]
     consensus: list[GoldConsensus] | None = Field(default=None, description="null: not labelled; []: none.")
     conflicts: list[GoldConflict] | None = Field(default=None, description="null: not labelled; []: none.")
     timeline: list[GoldTimelineEntry] | None = Field(default=None, description="null: not labelled; []: none.")
     episodes: list[GoldEpisode] | None = Field(default=None, description="null: not labelled; []: none.")
     must_not_appear: list[MustNotAppear] = Field(default_factory=list)
+
+
+class StoryGold(StoryLabels):
+    format: Literal["newsbrief-gold/1"] = GOLD_FORMAT
+    name: str = Field(min_length=1)
+    description: str = ""
+    articles_dir: str | None = Field(
+        default=None, description="Where the article files are, relative to gold.json (default: its folder)."
+    )
     reference_summary: str | None = None
 
     @field_validator("articles")
@@ -155,15 +160,9 @@ class StoryGold(GoldModel):
         return [entity for article in self.articles for entity in article.entities or []]
 
 
-class ClusterLabels(GoldModel):
+class ClusterLabels(StoryLabels):
     """Labels for one benchmark cluster: the same story gold, without texts or summary."""
 
-    articles: list[GoldArticle]
-    consensus: list[GoldConsensus] | None = Field(default=None, description="null: not labelled; []: none.")
-    conflicts: list[GoldConflict] | None = Field(default=None, description="null: not labelled; []: none.")
-    timeline: list[GoldTimelineEntry] | None = Field(default=None, description="null: not labelled; []: none.")
-    episodes: list[GoldEpisode] | None = Field(default=None, description="null: not labelled; []: none.")
-    must_not_appear: list[MustNotAppear] = Field(default_factory=list)
     note: str = ""
 
     def to_gold(self, name: str, reference_summary: str | None) -> StoryGold:
