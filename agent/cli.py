@@ -11,6 +11,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+from pydantic import BaseModel
 
 from . import __version__
 from .errors import (
@@ -36,7 +39,7 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, documented exit code
+    def error(self, message: str) -> NoReturn:  # one line, documented exit code
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"newsbrief: error: {message}\n")
 
@@ -104,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def schema_document(which: str = "story") -> dict:
-    def one(model: type) -> dict:
+    def one(model: type[BaseModel]) -> dict:
         doc = model.model_json_schema()
         doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         doc["x-newsbrief-schema-version"] = SCHEMA_VERSION

@@ -851,6 +851,8 @@ def _by_tense(resolved: tuple[dt.date | None, Precision] | None, expr: str, anch
     if not resolved or resolved[0] is None or resolved[1] != "month" or expr.lower().startswith(("last", "next")):
         return resolved  # a day and month keep the nearest year: tense words are too loose for them
     date, precision = resolved
+    if date is None:
+        return resolved
     lowered = sentence.lower()
     if not (re.search(FUTURE_MARKERS, lowered) or re.search(PAST_MARKERS, lowered)):
         return resolved  # no tense marker: the nearest date stands

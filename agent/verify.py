@@ -194,7 +194,7 @@ class _SentenceWords:
         wanted = set(content_words(text))
         if not wanted:
             return [(0.0, s) for s in self.article.sentences]
-        return [(round(len(wanted & found) / len(wanted), 3), s) for found, s in zip(self._sets, self.article.sentences)]
+        return [(round(len(wanted & found) / len(wanted), 3), s) for found, s in zip(self._sets, self.article.sentences, strict=True)]
 
 
 def _best_citation(article: Article, text: str, words: _SentenceWords | None = None) -> tuple[list[str], float]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.ingest import make_article
 from agent.injection import REDACTED, injection_cue
-from agent.ingest import load_inputs, make_article
 from agent.llm.openai_backend import OpenAIBackend
 from agent.pipeline import RunOptions, brief_status, summarize_articles
 from agent.schemas import StoryBrief
@@ -42,7 +42,7 @@ def articles(n: int, start: int = 0):
 
 def long_story(i: int) -> str:
     """story(i) with long lead sentences (the synthesis prompt quotes the leads)."""
-    town, (place, unit) = TOWNS[i % len(TOWNS)], TOPICS[i % len(TOPICS)]
+    town, (place, _unit) = TOWNS[i % len(TOWNS)], TOPICS[i % len(TOPICS)]
     lead = (f"The {place} in {town}, first proposed in {1990 + i} after a long public consultation that drew "
             f"letters from residents, shop owners, bus drivers and the {i + 2} schools nearby, is the largest "
             f"public building project the town has seen in a generation, officials said on {['Monday', 'Friday'][i % 2]}. "

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from agent.ingest import make_article
 from agent.llm.openai_backend import OpenAIBackend
 from agent.pipeline import RunOptions, brief_status, summarize_articles
