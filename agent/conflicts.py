@@ -18,7 +18,7 @@ from .textmatch import sentence_text
 
 __all__ = ["KeyedFigure", "figure_statement", "keyed_figures", "measures_in", "numeric_conflicts"]
 
-TOLERANCE = 0.05  # relative difference under which two figures agree
+TOLERANCE = 0.02  # relative difference under which two figures agree
 MAX_RATIO = 10.0  # figures more than tenfold apart are taken to count different things
 
 _STOP = frozenset(
@@ -47,8 +47,11 @@ _MEASURES: dict[str, str] = {
     "missing": r"missing",
     "casualties": r"casualt(?:y|ies)",
     "rescued": r"rescu(?:e|es|ed|ing)",
+    "cases": r"cases?|infections?|infected",
+    "treated": r"treat(?:s|ed|ing)?|hospitali[sz]ed|admitted",
     "cost": r"costs?|costing|spent|spend(?:s|ing)?|budget(?:s|ed)?|funding|paid",
 }
+_NOUN_MEASURES = {"cases", "casualties", "cost"}
 _MEASURE_RE = {m: re.compile(rf"\b(?:{p})\b", re.I) for m, p in _MEASURES.items()}
 # Who is counted: a subgroup makes a figure a different quantity from a total of "people".
 _POPULATIONS = {
@@ -202,7 +205,10 @@ def _fig_key(figure: Figure, sentence: str | None, broad_places: set[str]) -> tu
     agent = _agent(text, measures[0]) if measures else ""
     if measures:
         what: tuple = ("measure", measures[0])
-        label = "cost" if measures[0] == "cost" else f"number of {' and '.join(population) or 'people'} {measures[0]}"
+        if measures[0] in _NOUN_MEASURES:  # "number of cases", not "number of people cases"
+            label = "cost" if measures[0] == "cost" else f"number of {measures[0]}"
+        else:
+            label = f"number of {' and '.join(population) or 'people'} {measures[0]}"
     else:
         # without a measure, only the same wording (two content words or more besides the
         # unit) says two figures count the same thing: "13 hours" of "marathon talks lasted"

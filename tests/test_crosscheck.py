@@ -133,8 +133,8 @@ def test_figures_within_tolerance_or_of_one_article_do_not_conflict(fire):
     articles, briefs = fire
     a1, a2, _ = articles
     same = [brief(a1, figures=[figure(a1, "12", 12, "people injured", "people", near="injuring 12")]),
-            brief(a2, figures=[figure(a2, "Fifteen", 12.4, "people injured", "people")])]
-    assert crosscheck.numeric_conflicts(same, articles[:2]) == []  # values set 3% apart: within tolerance
+            brief(a2, figures=[figure(a2, "Fifteen", 12.18, "people injured", "people")])]
+    assert crosscheck.numeric_conflicts(same, articles[:2]) == []  # values set 1.5% apart: within tolerance
     revised = article("The fire injured 12 people, officials said. Later the fire was said to have injured 14 people.", 4)
     alone = [brief(revised, figures=[figure(revised, "12", 12, "people injured", "people"),
                                      figure(revised, "14", 14, "people injured", "people")])]
@@ -335,6 +335,7 @@ def test_single_source_items(fire):
     articles, briefs = fire
     items = crosscheck.single_source_items(briefs, articles)
     assert [(i.article_id, i.claim, i.verified) for i in items] == [
+        ("a1", "Two firefighters were treated for smoke inhalation at the scene.", True),  # only FIRE_1 says so
         ("a3", "The repairs cost 3 million euros, the company said.", True)]  # injured: several give it
     assert crosscheck.single_source_items(briefs[2:], articles[2:]) == []
 
@@ -417,3 +418,15 @@ def test_seed_verify_synthesis(seeds):
     ), briefs, articles)
     assert [(c.article_ids, c.verified) for c in result.consensus] == [(["a1", "a5"], True)]
     assert result.dropped == ["The war in Syria has killed 250,000 people."]
+
+
+def test_exact_counts_a_few_percent_apart_conflict_and_cases_are_a_measure():
+    """412 vs 431 confirmed cases (4.4% apart) is a disagreement, not rounding; and
+    'treated 450 people ... and 12 have died' keys 450 as treated, not as deaths."""
+    a1 = article("The ministry said 412 cases of the fever had been confirmed. Nine people have died.", 1,
+                 dt.date(2025, 3, 4))
+    a2 = article("Hospitals have treated 450 people for the fever and 12 have died, the association said. "
+                 "Confirmed cases had reached 431 by Thursday.", 2, dt.date(2025, 3, 6))
+    briefs = [finalize_article(a, None) for a in (a1, a2)]
+    found = {c.topic: sorted(p.value for p in c.positions) for c in crosscheck.numeric_conflicts(briefs, [a1, a2])}
+    assert found == {"number of cases": [412.0, 431.0], "number of people killed": [9.0, 12.0]}
