@@ -15,8 +15,9 @@ Thresholds (shares of a claim's content words found in the cited text, see `supp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from . import rules
 from .schemas import (
@@ -67,6 +68,9 @@ MIN_KEY_POINTS = 2  # fewer surviving model key points than this: lead sentences
 SUMMARY_CHARS = 700
 HEADLINE_CHARS = 160
 
+
+D = TypeVar("D")  # a model draft item
+T = TypeVar("T")  # the verified output item
 
 # --------------------------------------------------------------------------- scores
 
@@ -383,14 +387,6 @@ def _check_quote(article: Article, draft: DraftQuote, quotes: list[Quote]) -> tu
     return failures, None
 
 
-def _quotes(article: Article, draft: ArticleDraft, code: list[Quote], ledger: _Ledger) -> list[Quote]:
-    quotes = list(code)
-    for index, quote in enumerate(draft.quotes):
-        failures, dropped = _check_quote(article, quote, quotes)
-        ledger.check(f"quotes[{index}]", failures, dropped)
-    return quotes
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -454,14 +450,6 @@ def _check_figure(article: Article, draft: DraftFigure, figures: list[Figure]) -
     return [], None
 
 
-def _figures(article: Article, draft: ArticleDraft, code: list[Figure], ledger: _Ledger) -> list[Figure]:
-    figures = list(code)
-    for index, figure in enumerate(draft.figures):
-        failures, dropped = _check_figure(article, figure, figures)
-        ledger.check(f"figures[{index}]", failures, dropped)
-    return figures
-
-
 # --------------------------------------------------------------------------- events
 
 
@@ -487,15 +475,18 @@ def _check_event(article: Article, draft: DraftEvent, events: list[Event]) -> tu
     return failures, None
 
 
-def _events(article: Article, draft: ArticleDraft, code: list[Event], ledger: _Ledger) -> list[Event]:
-    events = list(code)
-    for index, event in enumerate(draft.events):
-        failures, dropped = _check_event(article, event, events)
-        ledger.check(f"events[{index}]", failures, dropped)
-    return events
-
-
 # --------------------------------------------------------------------------- assembly
+
+
+def _merge_checked(article: Article, label: str, drafts: Sequence[D], code: list[T], ledger: _Ledger,
+                   check: Callable[[Article, D, list[T]], tuple[list[Failure], str | None]]) -> list[T]:
+    """Code's items first, then each model item that `check` verifies against the article
+    (it appends the kept ones to the list); every model item's failures go to the ledger."""
+    merged = list(code)
+    for index, item in enumerate(drafts):
+        failures, dropped = check(article, item, merged)
+        ledger.check(f"{label}[{index}]", failures, dropped)
+    return merged
 
 
 def _brief(article: Article, error: ModelError | None, flags: Sequence[str], **parts: object) -> ArticleBrief:
@@ -525,10 +516,11 @@ def finalize_article(article: Article, draft: ArticleDraft | None, error: ModelE
     headline = _headline(article, draft, ledger)
     summary, summary_origin = _summary(article, draft, ledger)
     key_points = _key_points(article, draft, ledger)
-    quotes = _quotes(article, draft, rules.extract_quotes(article), ledger)
+    quotes = _merge_checked(article, "quotes", draft.quotes, rules.extract_quotes(article), ledger, _check_quote)
     entities = _entities(article, draft, quotes, ledger)
-    figures = _figures(article, draft, rules.extract_figures(article), ledger)
-    events = _events(article, draft, rules.extract_events(article), ledger)
+    figures = _merge_checked(article, "figures", draft.figures, rules.extract_figures(article), ledger,
+                             _check_figure)
+    events = _merge_checked(article, "events", draft.events, rules.extract_events(article), ledger, _check_event)
     return _brief(article, error, flags, headline=headline, summary=summary, summary_origin=summary_origin,
                   key_points=key_points, entities=entities, quotes=quotes, figures=figures, events=events,
                   verification=ledger.result())
