@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _API = {
     "summarize": "api", "summarize_article": "api", "asummarize": "api", "asummarize_article": "api",

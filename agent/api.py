@@ -40,7 +40,7 @@ from .schemas import Article, ArticleBrief, Sentence, StoryBrief
 
 if TYPE_CHECKING:
     from .llm.base import Backend
-    from .pipeline import ProgressFn
+    from .pipeline.options import ProgressFn
 
 MAX_CACHED_BACKENDS = 4
 
@@ -101,7 +101,8 @@ def _checked_path(path: str, position: int) -> str:
 
 
 def _load_item(item: ArticleLike, position: int, index: int) -> list[Article]:
-    from .ingest import load_inputs, make_article
+    from .ingest.article import make_article
+    from .ingest.read import load_inputs
 
     if isinstance(item, (str, os.PathLike)):
         return load_inputs([_checked_path(os.fspath(item), position)])
@@ -164,7 +165,7 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
 
 def run_pipeline(articles: list[Article], settings: Settings, on_progress: ProgressFn | None = None) -> StoryBrief:
     """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call)."""
-    from .pipeline import summarize_articles
+    from .pipeline.run import summarize_articles
 
     options = settings.run_options(on_progress)
     backend, lock = shared_backend(settings)

@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from .errors import ConfigError
+from .llm.factory import BackendName
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,12 +41,11 @@ else:  # pragma: no cover - Python 3.10
 
 if TYPE_CHECKING:
     from .llm.base import Backend
-    from .pipeline import ProgressFn, RunOptions
+    from .pipeline.options import ProgressFn, RunOptions
 
 ENV_PREFIX = "NEWSBRIEF_"
 CONFIG_ENV = "NEWSBRIEF_CONFIG"
 DEFAULT_CONFIG = "newsbrief.toml"
-BackendName = Literal["local", "openai", "replay", "none"]
 _PATH_FIELDS = ("pricing_file", "run_dir", "record_dir", "replay_dir", "cache_dir")
 _ENV_ALIASES = {
     "api_key": ("NEWSBRIEF_API_KEY", "OPENAI_API_KEY"),
@@ -193,11 +193,11 @@ class Settings(BaseSettings):
 
     def run_options(self, on_progress: ProgressFn | None = None) -> RunOptions:
         """The pipeline's RunOptions for these settings."""
-        from .pipeline import RunOptions
+        from .pipeline.options import RunOptions
 
         pricing = None
         if self.pricing_file is not None:
-            from .pricing import load_pricing
+            from .llm.pricing import load_pricing
 
             pricing = load_pricing(str(self.pricing_file))
         return RunOptions(

@@ -27,10 +27,10 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 
-from . import __version__
+from ._version import __version__
+from .chat_tools import TOOLS, ToolResult, input_schema, run_tool
 from .config import Settings
 from .errors import EXIT_OK, ConfigError, NewsbriefError
-from .tools import TOOLS, ToolResult, input_schema, run_tool
 
 if TYPE_CHECKING:  # the SDK is imported when the server starts, so other commands start fast
     from mcp import types
@@ -122,7 +122,7 @@ def _error(message: str) -> types.CallToolResult:
 
 
 def output_schemas() -> dict[str, dict[str, Any]]:
-    from .cli import schema_document
+    from .schemas import schema_document
 
     return {"summarize_articles": schema_document("story"), "summarize_article": schema_document("article"),
             "brief_schema": {"type": "object", "description": "The JSON Schemas, keyed by model name, or one schema."}}
@@ -169,25 +169,3 @@ async def serve_stdio(settings: Settings) -> None:
 
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("mcp", help="serve newsbrief's tools over MCP (stdio)",
-                       description="Run an MCP server on stdin/stdout exposing summarize_articles, "
-                                   "summarize_article and brief_schema. Settings come from --config, "
-                                   "NEWSBRIEF_* variables and ./newsbrief.toml; tool arguments override them.")
-    p.add_argument("--config", metavar="FILE", help="TOML config file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml)")
-    p.add_argument("--backend", choices=["local", "openai", "replay", "none"], help="default backend for calls")
-    p.add_argument("--replay", metavar="DIR", help="answer from recordings in DIR (replay backend)")
-    p.set_defaults(func=cmd_mcp)
-
-
-def cmd_mcp(args: argparse.Namespace) -> int:
-    overrides = {"backend": args.backend, "replay_dir": args.replay}
-    settings = Settings(config_file=args.config, **{k: v for k, v in overrides.items() if v is not None})
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="newsbrief mcp: %(message)s")
-    anyio.run(serve_stdio, settings)
-    return EXIT_OK

@@ -335,3 +335,18 @@ class StoryBrief(Strict):
     articles: list[ArticleBrief]
     synthesis_error: ModelError | None = None
     run: RunMeta
+
+
+def schema_document(which: str = "story") -> dict:
+    """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both ('all')."""
+    def one(model: type[BaseModel]) -> dict:
+        doc = model.model_json_schema()
+        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        doc["x-newsbrief-schema-version"] = SCHEMA_VERSION
+        return doc
+
+    if which == "story":
+        return one(StoryBrief)
+    if which == "article":
+        return one(ArticleBrief)
+    return {"schema_version": SCHEMA_VERSION, "StoryBrief": one(StoryBrief), "ArticleBrief": one(ArticleBrief)}

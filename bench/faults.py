@@ -27,9 +27,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.devtools.fault_server import FaultServer  # noqa: E402
-from agent.ingest import make_article  # noqa: E402
+from agent.ingest.article import make_article  # noqa: E402
 from agent.llm.openai_backend import OpenAIBackend  # noqa: E402
-from agent.pipeline import RunOptions, summarize_articles  # noqa: E402
+from agent.pipeline.options import RunOptions  # noqa: E402
+from agent.pipeline.run import summarize_articles  # noqa: E402
 from agent.schemas import Article, StoryBrief  # noqa: E402
 
 TRANSIENT = ("429", "429_retry_after", "500", "503", "drop", "hang")

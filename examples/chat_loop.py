@@ -34,9 +34,9 @@ from typing import Any
 
 import openai
 
+from agent.chat_tools import openai_tools, run_tool
 from agent.config import Settings
 from agent.errors import NewsbriefError
-from agent.tools import openai_tools, run_tool
 
 TOOL_NAME = "summarize_articles"
 SYSTEM = ("You are a news assistant. When a tool result holds a news brief, answer from it in a few "

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest import make_article
-from agent.injection import REDACTED, injection_cue
+from agent.ingest.article import make_article
 from agent.llm.openai_backend import OpenAIBackend
-from agent.pipeline import RunOptions, brief_status, summarize_articles
+from agent.pipeline.injection import REDACTED, injection_cue
+from agent.pipeline.options import RunOptions
+from agent.pipeline.run import brief_status, summarize_articles
 from agent.schemas import StoryBrief
 
 ROOT = Path(__file__).resolve().parents[1]

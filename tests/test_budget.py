@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.budget import Budget
 from agent.errors import BudgetExceeded
-from agent.ingest import make_article
+from agent.ingest.article import make_article
 from agent.llm.base import Completion, Request
 from agent.llm.openai_backend import OpenAIBackend
-from agent.pipeline import RunOptions, brief_status, summarize_articles
+from agent.pipeline.budget import Budget
+from agent.pipeline.options import RunOptions
+from agent.pipeline.run import brief_status, summarize_articles
 from agent.schemas import ArticleDraft, StoryBrief
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from agent import crosscheck
-from agent.ingest import make_article
+from agent.grounding.article import finalize_article
+from agent.grounding.conflicts import numeric_conflicts
+from agent.grounding.consensus import code_consensus, single_source_items
+from agent.grounding.duplicates import find_duplicates
+from agent.grounding.support import support_score as scorer
+from agent.grounding.synthesis import verify_synthesis
+from agent.grounding.timeline import build_timeline
+from agent.ingest.article import make_article
 from agent.schemas import (
     Article,
     ArticleBrief,
@@ -22,8 +28,6 @@ from agent.schemas import (
     SynthesisDraft,
     Verification,
 )
-from agent.verify import finalize_article
-from agent.verify import support_score as scorer
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "syria"
 D = dt.date
@@ -117,7 +121,7 @@ def fire():
 
 def test_invented_story_injury_conflict(fire):
     articles, briefs = fire
-    conflicts = crosscheck.numeric_conflicts(briefs, articles)
+    conflicts = numeric_conflicts(briefs, articles)
     assert len(conflicts) == 1, conflicts
     conflict = conflicts[0]
     assert conflict.kind == "numeric" and conflict.origin == "code"
@@ -125,7 +129,7 @@ def test_invented_story_injury_conflict(fire):
     assert {p.article_id: p.value for p in conflict.positions} == {"a1": 12, "a2": 15, "a3": 15}
     assert conflict.positions[0].sentence_ids == [sid(articles[0], "injuring 12")]
     assert "different dates" in conflict.note
-    without_text = crosscheck.numeric_conflicts(briefs)  # from the figures' own wording alone
+    without_text = numeric_conflicts(briefs)  # from the figures' own wording alone
     assert [[p.value for p in c.positions] for c in without_text] == [[12, 15, 15]]
 
 
@@ -134,11 +138,11 @@ def test_figures_within_tolerance_or_of_one_article_do_not_conflict(fire):
     a1, a2, _ = articles
     same = [brief(a1, figures=[figure(a1, "12", 12, "people injured", "people", near="injuring 12")]),
             brief(a2, figures=[figure(a2, "Fifteen", 12.18, "people injured", "people")])]
-    assert crosscheck.numeric_conflicts(same, articles[:2]) == []  # values set 1.5% apart: within tolerance
+    assert numeric_conflicts(same, articles[:2]) == []  # values set 1.5% apart: within tolerance
     revised = article("The fire injured 12 people, officials said. Later the fire was said to have injured 14 people.", 4)
     alone = [brief(revised, figures=[figure(revised, "12", 12, "people injured", "people"),
                                      figure(revised, "14", 14, "people injured", "people")])]
-    assert crosscheck.numeric_conflicts(alone, [revised]) == []  # not a disagreement between sources
+    assert numeric_conflicts(alone, [revised]) == []  # not a disagreement between sources
 
 
 TOLL = "Officials in Dravia said the war has killed 5,000 people since it began."
@@ -159,7 +163,7 @@ def test_scope_markers_keep_different_quantities_apart(other, value_text, value,
     a1, a2 = article(TOLL, 1), article(other, 2)
     briefs = [brief(a1, figures=[figure(a1, "5,000", 5000, "people killed", "people")]),
               brief(a2, figures=[figure(a2, value_text, value, "people killed", unit)])]
-    assert bool(crosscheck.numeric_conflicts(briefs, [a1, a2])) is conflict
+    assert bool(numeric_conflicts(briefs, [a1, a2])) is conflict
 
 
 def test_figures_without_a_measure():
@@ -169,14 +173,14 @@ def test_figures_without_a_measure():
                                  figure(a1, "two", 2, "countries signed", "countries")]),
               brief(a2, figures=[figure(a2, "11", 11, "marathon talks lasted", "hours"),
                                  figure(a2, "Three", 3, "countries signed", "countries")])]
-    conflicts = crosscheck.numeric_conflicts(briefs, [a1, a2])
+    conflicts = numeric_conflicts(briefs, [a1, a2])
     assert [[p.value for p in c.positions] for c in conflicts] == [[13, 11]]  # the same wording: compared
     assert conflicts[0].topic == "marathon talks lasted"  # "signed" alone says too little
 
 
 def test_invented_story_timeline_and_episodes(fire):
     articles, briefs = fire
-    timeline, episodes = crosscheck.build_timeline(briefs, articles)
+    timeline, episodes = build_timeline(briefs, articles)
     assert [e.id for e in episodes] == [1, 2]
     assert (episodes[0].start, episodes[0].end) == (D(2023, 3, 6), D(2023, 3, 9))
     assert episodes[0].article_ids == ["a1", "a2"]
@@ -196,7 +200,7 @@ def test_background_dates_do_not_make_episodes(fire):
     a3 = articles[2]
     b3 = brief(a3, events=[*briefs[2].events,
                            event(a3, "in 2019", D(2019, 1, 1), "the plant opened", "year", near="reopened")])
-    timeline, episodes = crosscheck.build_timeline([*briefs[:2], b3], articles)
+    timeline, episodes = build_timeline([*briefs[:2], b3], articles)
     assert len(episodes) == 2
     assert next(e for e in timeline if e.date == D(2019, 1, 1)).episode == 2  # its article's episode
     assert timeline[0].date == D(2019, 1, 1)
@@ -206,34 +210,34 @@ def test_background_dates_shape_episodes_when_nothing_else_does():
     a1, a2 = article("The plant opened in 2014 after long delays.", 1), article("It closed in 2019.", 2)
     briefs = [brief(a1, events=[event(a1, "in 2014", D(2014, 1, 1), "The plant opened", "year")]),
               brief(a2, events=[event(a2, "in 2019", D(2019, 1, 1), "It closed", "year")])]
-    timeline, episodes = crosscheck.build_timeline(briefs, [a1, a2])
+    timeline, episodes = build_timeline(briefs, [a1, a2])
     assert [(e.start, e.article_ids) for e in episodes] == [(D(2014, 1, 1), ["a1"]), (D(2019, 1, 1), ["a2"])]
     assert [e.episode for e in timeline] == [1, 2]
 
 
 def test_timeline_without_dates_is_empty():
     vague = article("Nothing here has a date. It is all vague.", 1)
-    assert crosscheck.build_timeline([brief(vague)], [vague]) == ([], [])
+    assert build_timeline([brief(vague)], [vague]) == ([], [])
 
 
 def test_duplicates(fire):
     articles, _ = fire
     copy = article(FIRE_1, 4)
     edited = article(FIRE_1.replace("fire officials said", "officials said"), 5)
-    found = crosscheck.find_duplicates([*articles, copy, edited])
+    found = find_duplicates([*articles, copy, edited])
     assert [(d, o) for d, o, _ in found] == [("a4", "a1"), ("a5", "a1")]
     assert found[0][2] == 1.0 and 0.85 <= found[1][2] < 1.0
-    assert crosscheck.find_duplicates(articles) == []  # same story, different articles
+    assert find_duplicates(articles) == []  # same story, different articles
     rewritten = article(FIRE_1.replace("The blaze started in a storage hall shortly after dawn and took firefighters "
                                        "four hours to bring under control.", "The company has 300 employees."), 6)
-    assert crosscheck.find_duplicates([articles[0], rewritten]) == []  # one sentence in four rewritten: 0.59
+    assert find_duplicates([articles[0], rewritten]) == []  # one sentence in four rewritten: 0.59
 
 
 def test_duplicates_of_a_longer_article_with_edits():
     seeds = _seed_articles()
     text = seeds[4].text.replace("Advertisement", "").replace("really enthusiastic", "enthusiastic")
     edited = article(text.replace("Mr Lavrov jibed", "Lavrov jibed") + "\nShare this story.", 6)
-    found = crosscheck.find_duplicates([*seeds, edited])
+    found = find_duplicates([*seeds, edited])
     assert [(d, o) for d, o, _ in found] == [("a6", "a5")]
 
 
@@ -242,7 +246,7 @@ def test_duplicates_of_a_longer_article_with_edits():
 
 def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
     articles, briefs = fire
-    result = crosscheck.verify_synthesis(draft(consensus=[
+    result = verify_synthesis(draft(consensus=[
         DraftConsensus(claim="A fire broke out at the Rexford plastics factory in Millbrook on Monday.",
                        article_ids=["a1", "a2", "a9"]),
         DraftConsensus(claim="The mayor resigned after protesters stormed the city hall.", article_ids=["a1", "a2"]),
@@ -262,7 +266,7 @@ def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
 
 def test_verify_synthesis_single_source_and_demotion(fire):
     articles, briefs = fire
-    result = crosscheck.verify_synthesis(draft(
+    result = verify_synthesis(draft(
         consensus=[DraftConsensus(claim="A new sprinkler system was installed before the plant reopened.",
                                   article_ids=["a1", "a3"])],
         single=[DraftSingleSource(article_id="a1", claim="The blaze started in a storage hall."),
@@ -274,7 +278,7 @@ def test_verify_synthesis_single_source_and_demotion(fire):
 
 def test_verify_synthesis_conflicts(fire):
     articles, briefs = fire
-    result = crosscheck.verify_synthesis(draft(conflicts=[
+    result = verify_synthesis(draft(conflicts=[
         DraftConflict(topic="The cause of the fire", description="a1 says it is unknown; a3 says a faulty heater",
                       article_ids=["a1", "a3", "a7"]),
         DraftConflict(topic="How many people were injured", description="a1 says 12 people; a2 says 15 people",
@@ -296,20 +300,20 @@ def test_verify_synthesis_conflicts(fire):
 
 def test_single_article_story_has_no_consensus_nor_conflict(fire):
     articles, briefs = fire
-    result = crosscheck.verify_synthesis(draft(
+    result = verify_synthesis(draft(
         consensus=[DraftConsensus(claim="A fire broke out at the Rexford plastics factory in Millbrook.",
                                   article_ids=["a1", "a2"])],
         conflicts=[DraftConflict(topic="The number injured", description="12 or 15", article_ids=["a1", "a2"])],
     ), briefs[:1], articles[:1], scorer=scorer)
     assert result.consensus == [] and result.conflicts == []
     assert [s.article_id for s in result.single_source] == ["a1"]
-    assert crosscheck.code_consensus(briefs[:1], articles[:1], scorer=scorer) == []
+    assert code_consensus(briefs[:1], articles[:1], scorer=scorer) == []
 
 
 def test_duplicate_article_is_not_a_second_source(fire):
     articles, briefs = fire
     copy = article(FIRE_1, 2)
-    result = crosscheck.verify_synthesis(draft(consensus=[
+    result = verify_synthesis(draft(consensus=[
         DraftConsensus(claim="A fire broke out at the Rexford plastics factory in Millbrook on Monday.",
                        article_ids=["a1", "a2"])]), [briefs[0], brief(copy)], [articles[0], copy], scorer=scorer)
     assert result.consensus == [] and [s.article_id for s in result.single_source] == ["a1"]
@@ -322,32 +326,32 @@ def test_code_consensus(fire):
     a1 = articles[0]
     briefs[0] = brief(a1, key_points=[key_point(a1, "The blaze began in a storage hall and took four hours to control.",
                                                 "storage hall")])
-    claims = crosscheck.code_consensus(briefs, articles, scorer=scorer)
+    claims = code_consensus(briefs, articles, scorer=scorer)
     assert claims and all(c.origin == "code" and c.verified and len(c.article_ids) >= 2 for c in claims)
     assert claims[0].claim == "The blaze began in a storage hall and took four hours to control."
     assert claims[0].article_ids == ["a1", "a2"]
     texts = " ".join(c.claim for c in claims)
     assert "windows" not in texts and "sprinkler" not in texts  # single-source facts are not consensus
-    assert len(crosscheck.code_consensus(briefs, articles, scorer=scorer, limit=1)) == 1
+    assert len(code_consensus(briefs, articles, scorer=scorer, limit=1)) == 1
 
 
 def test_single_source_items(fire):
     articles, briefs = fire
-    items = crosscheck.single_source_items(briefs, articles)
+    items = single_source_items(briefs, articles)
     assert [(i.article_id, i.claim, i.verified) for i in items] == [
         ("a1", "Two firefighters were treated for smoke inhalation at the scene.", True),  # only FIRE_1 says so
         ("a3", "The repairs cost 3 million euros, the company said.", True)]  # injured: several give it
-    assert crosscheck.single_source_items(briefs[2:], articles[2:]) == []
+    assert single_source_items(briefs[2:], articles[2:]) == []
 
 
 def test_invented_story_end_to_end_with_code_extraction():
     articles = [article(FIRE_1, 1, D(2023, 3, 7)), article(FIRE_2, 2, D(2023, 3, 9)),
                 article(FIRE_3, 3, D(2023, 9, 20))]
     briefs = [finalize_article(a, None) for a in articles]
-    conflicts = crosscheck.numeric_conflicts(briefs, articles)
+    conflicts = numeric_conflicts(briefs, articles)
     assert [sorted((p.article_id, p.value) for p in c.positions) for c in conflicts] == [
         [("a1", 12), ("a2", 15), ("a3", 15)]]
-    timeline, episodes = crosscheck.build_timeline(briefs, articles)
+    timeline, episodes = build_timeline(briefs, articles)
     assert [(e.article_ids, e.start) for e in episodes] == [(["a1", "a2"], D(2023, 3, 6)), (["a3"], D(2023, 9, 19))]
     monday = [e for e in timeline if e.when_text == "on Monday"]  # resolved from each publication date
     assert [(e.date, e.article_ids) for e in monday] == [(D(2023, 3, 6), ["a1", "a2"])]
@@ -369,7 +373,7 @@ def seeds():
 
 def test_seed_death_toll_conflict(seeds):
     articles, briefs = seeds
-    conflicts = crosscheck.numeric_conflicts(briefs, articles)
+    conflicts = numeric_conflicts(briefs, articles)
     assert len(conflicts) == 1
     toll = conflicts[0]
     assert {p.article_id: p.value for p in toll.positions} == {"a1": 400000, "a4": 400000, "a5": 500000}
@@ -384,7 +388,7 @@ def test_seed_death_toll_conflict(seeds):
 
 def test_seed_timeline_episodes(seeds):
     articles, briefs = seeds
-    timeline, episodes = crosscheck.build_timeline(briefs, articles)
+    timeline, episodes = build_timeline(briefs, articles)
     first = episodes[0]
     assert (first.start, first.end, first.article_ids) == (D(2016, 5, 20), D(2016, 5, 25), ["a2"])
     dated = [e for e in episodes if e.start]
@@ -400,7 +404,7 @@ def test_seed_timeline_episodes(seeds):
 
 def test_seed_code_consensus(seeds):
     articles, briefs = seeds
-    claims = crosscheck.code_consensus(briefs, articles)  # the default scorer: agent.verify
+    claims = code_consensus(briefs, articles)  # the default scorer: agent.verify
     assert claims and all(len(c.article_ids) >= 2 for c in claims)
     quote = next(c for c in claims if "Only the Russian and American air forces" in c.claim)
     assert quote.article_ids == ["a1", "a5"]
@@ -411,7 +415,7 @@ def test_seed_code_consensus(seeds):
 
 def test_seed_verify_synthesis(seeds):
     articles, briefs = seeds
-    result = crosscheck.verify_synthesis(draft(
+    result = verify_synthesis(draft(
         consensus=[DraftConsensus(claim="The US and Russia agreed to carry out joint air strikes in Syria "
                                         "if the ceasefire holds for a week.", article_ids=["a1", "a5"]),
                    DraftConsensus(claim="The war in Syria has killed 250,000 people.", article_ids=["a1", "a4"])],
@@ -428,5 +432,5 @@ def test_exact_counts_a_few_percent_apart_conflict_and_cases_are_a_measure():
     a2 = article("Hospitals have treated 450 people for the fever and 12 have died, the association said. "
                  "Confirmed cases had reached 431 by Thursday.", 2, dt.date(2025, 3, 6))
     briefs = [finalize_article(a, None) for a in (a1, a2)]
-    found = {c.topic: sorted(p.value for p in c.positions) for c in crosscheck.numeric_conflicts(briefs, [a1, a2])}
+    found = {c.topic: sorted(p.value for p in c.positions) for c in numeric_conflicts(briefs, [a1, a2])}
     assert found == {"number of cases": [412.0, 431.0], "number of people killed": [9.0, 12.0]}

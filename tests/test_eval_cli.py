@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.cli.eval import EXIT_THRESHOLD, main
 from agent.errors import ConfigError
-from agent.evaluate.cli import EXIT_THRESHOLD, main
 from agent.evaluate.thresholds import Thresholds, check_thresholds, parse_thresholds
 
 ROOT = Path(__file__).resolve().parents[1]

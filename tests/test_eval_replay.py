@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.evaluate.cli import main
+from agent.cli.eval import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = ROOT / "evals" / "sets" / "synthetic-outbreak"

@@ -13,9 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.ingest import make_article
+from agent.ingest.article import make_article
 from agent.llm.openai_backend import OpenAIBackend
-from agent.pipeline import RunOptions, brief_status, summarize_articles
+from agent.pipeline.options import RunOptions
+from agent.pipeline.run import brief_status, summarize_articles
 from agent.schemas import StoryBrief
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from agent import textclean as tc
 from agent.errors import InputError
-from agent.ingest import decode_bytes, load_inputs, make_article
+from agent.ingest.article import make_article
+from agent.ingest.decode import decode_bytes
+from agent.ingest.metadata import parse_date_line
+from agent.ingest.read import load_inputs
+from agent.ingest.segment import split_sentences
 
 SEEDS = Path(__file__).resolve().parents[1] / "examples" / "syria"
 RUDAW = SEEDS / "001_eb04f12f6c57fad3.txt"
@@ -217,13 +220,13 @@ def test_metadata_variants():
     ],
 )
 def test_date_lines(line, expected, ambiguous):
-    found = tc.parse_date_line(line)
+    found = parse_date_line(line)
     assert found is not None and found.date == expected and found.ambiguous == ambiguous
 
 
 def test_not_date_lines():
     for line in ("May 20 people were hurt, 2016 figures show", "31-02-2016", "Page 12", "20-05-16 notes"):
-        assert tc.parse_date_line(line) is None, line
+        assert parse_date_line(line) is None, line
 
 
 def test_given_metadata_wins_and_first_line_equal_to_title_is_dropped():
@@ -270,7 +273,7 @@ def test_sentence_splitter_is_fast_on_a_long_text():
     import time
 
     started = time.perf_counter()
-    spans = tc.split_sentences(text)
+    spans = split_sentences(text)
     assert len(spans) == 12000
     assert time.perf_counter() - started < 5
 

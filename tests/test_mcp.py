@@ -18,9 +18,9 @@ import pytest
 pytest.importorskip("mcp")
 from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
 
-from agent.cli import schema_document  # noqa: E402
+from agent.chat_tools import TOOLS, input_schema  # noqa: E402
+from agent.schemas import schema_document  # noqa: E402
 from agent.schemas import ArticleBrief, StoryBrief  # noqa: E402
-from agent.tools import TOOLS, input_schema  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "examples" / "syria").glob("*.txt"))

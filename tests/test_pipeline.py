@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest import load_inputs
+from agent.ingest.read import load_inputs
 from agent.llm.factory import make_backend
-from agent.pipeline import RunOptions, summarize_articles
+from agent.pipeline.options import RunOptions
+from agent.pipeline.run import summarize_articles
 from agent.schemas import StoryBrief
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import ConfigError
-from agent.pricing import DEFAULT_PRICES, estimate_cost, load_pricing, pricing_warning
+from agent.llm.pricing import DEFAULT_PRICES, estimate_cost, load_pricing, pricing_warning
 
 
 def test_known_model_costs_per_million_tokens():

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from agent import rules
-from agent.ingest import make_article
-from agent.schemas import Article, Sentence
+from agent.extract.dates import extract_events, resolve_date
+from agent.extract.figures import extract_figures, parse_number
+from agent.extract.quotes import extract_quotes, quoted_spans
+from agent.ingest.article import make_article
+from agent.schemas import Article, Event, Figure, Quote, Sentence
 
 SEEDS = Path(__file__).resolve().parents[1] / "examples" / "syria"
 _END = re.compile(r"(?<!\bMr)(?<!\bDr)(?<!\b[A-Z])[.!?][\"”’']?(?=\s+[\"“‘A-Z0-9])")
@@ -42,9 +44,9 @@ def seed(name: str, index: int = 1, date: str | None = None) -> Article:
     return make_article(path.read_text(encoding="utf-8"), index=index, source=path.name, date=date)
 
 
-def quote_of(article: Article, start: str) -> rules.Quote:
-    found = [q for q in rules.extract_quotes(article) if q.text.startswith(start)]
-    assert found, f"no quote starting {start!r} in {[q.text[:40] for q in rules.extract_quotes(article)]}"
+def quote_of(article: Article, start: str) -> Quote:
+    found = [q for q in extract_quotes(article) if q.text.startswith(start)]
+    assert found, f"no quote starting {start!r} in {[q.text[:40] for q in extract_quotes(article)]}"
     return found[0]
 
 
@@ -57,7 +59,7 @@ def sentence_with(article: Article, needle: str) -> Sentence:
 
 def test_lavrov_quotes_are_verbatim_with_full_name():
     article = seed("000")
-    quotes = rules.extract_quotes(article)
+    quotes = extract_quotes(article)
     assert [q.speaker for q in quotes] == ["Sergei Lavrov", "Sergei Lavrov"]
     first = quote_of(article, "We will jointly agree")
     # the quote runs over two sentences: it keeps its text and cites the first one
@@ -70,9 +72,9 @@ def test_lavrov_quotes_are_verbatim_with_full_name():
 
 def test_scare_quotes_are_not_quotes():
     article = seed("000")
-    texts = [q.text for q in rules.extract_quotes(article)]
+    texts = [q.text for q in extract_quotes(article)]
     assert "fully met" not in texts and "potential military cooperation" not in texts
-    spans = [article.text[s.start : s.end] for s in rules.quoted_spans(article.text)]
+    spans = [article.text[s.start : s.end] for s in quoted_spans(article.text)]
     assert "fully met" in spans  # still known as quoted words, for verification
 
 
@@ -90,7 +92,7 @@ def test_role_phrase_and_told_journalists_resolve_to_lavrov():
     assert quote_of(article, "We all want Syria democratic").speaker == "Sergei Lavrov"
     # "The Russian foreign minister added, however, that ... “have differences ...”"
     assert quote_of(article, "have differences on some details").speaker == "Sergei Lavrov"
-    assert "promoting political process" not in [q.text for q in rules.extract_quotes(article)]
+    assert "promoting political process" not in [q.text for q in extract_quotes(article)]
 
 
 def test_kerry_and_lavrov_quotes_in_presstv_article():
@@ -116,12 +118,12 @@ def test_quotes_in_article_with_comma_outside_marks():
 @pytest.mark.parametrize("name", ["000", "001", "002", "003", "004"])
 def test_every_long_quote_of_the_seeds_is_found_verbatim(name):
     article = seed(name)
-    found = {q.text for q in rules.extract_quotes(article)}
+    found = {q.text for q in extract_quotes(article)}
     for match in re.finditer(r"[“\"]([^“”\"\n]+)[”\"]", article.text):
         words = match.group(1).strip().rstrip(",")
         if len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", words)) >= 4:
             assert words in found
-    assert all(q.text in article.text for q in rules.extract_quotes(article))
+    assert all(q.text in article.text for q in extract_quotes(article))
 
 
 def test_attribution_patterns():
@@ -132,7 +134,7 @@ def test_attribution_patterns():
         "According to the ministry, «the borders will stay open all year»."
     )
     article = build(text)
-    quotes = {q.text: q for q in rules.extract_quotes(article)}
+    quotes = {q.text: q for q in extract_quotes(article)}
     assert quotes["We are ready to sign the deal today"].speaker == "Anna Berg"
     assert quotes["Nothing is agreed until everything is agreed."].speaker == "Anna Berg"
     assert quotes["The money will flow to the regions that need it most."].speaker == "Anna Berg"
@@ -150,7 +152,7 @@ def test_quotes_opening_a_paragraph_take_the_speaker_of_the_paragraph_before():
         "“If this process is also working overtime, targeting it could help patients.”\n\n"
         "“Nobody knows who wrote this sentence in the report.”"
     )
-    speakers = {q.text[:20]: q.speaker for q in rules.extract_quotes(build(text))}
+    speakers = {q.text[:20]: q.speaker for q in extract_quotes(build(text))}
     assert speakers == {
         "It represents throwi": "Miriam Diamond",
         "Targeting this mecha": "Eric Karran",  # left open: the next paragraph goes on with it
@@ -161,7 +163,7 @@ def test_quotes_opening_a_paragraph_take_the_speaker_of_the_paragraph_before():
 
 def test_straight_single_quotes_and_apostrophes():
     article = build("It's the government's view that 'the talks must go on for weeks', Mr. Smith said.")
-    quotes = rules.extract_quotes(article)
+    quotes = extract_quotes(article)
     assert [q.text for q in quotes] == ["the talks must go on for weeks"]
     assert quotes[0].speaker == "Smith"
 
@@ -169,9 +171,9 @@ def test_straight_single_quotes_and_apostrophes():
 # --------------------------------------------------------------------------- figures
 
 
-def figure(article: Article, value: float) -> rules.Figure:
-    found = [f for f in rules.extract_figures(article) if f.value == value]
-    assert found, f"no figure {value} in {[f.value_text for f in rules.extract_figures(article)]}"
+def figure(article: Article, value: float) -> Figure:
+    found = [f for f in extract_figures(article) if f.value == value]
+    assert found, f"no figure {value} in {[f.value_text for f in extract_figures(article)]}"
     return found[0]
 
 
@@ -180,7 +182,7 @@ def test_death_toll_figures():
     assert (toll.value_text, toll.qualifier, toll.counts) == ("400,000", "more than", "people killed")
     toll = figure(seed("003"), 400000)
     assert (toll.qualifier, toll.unit, toll.counts) == ("over", "people", "people killed")
-    tolls = [f for f in rules.extract_figures(seed("004")) if f.value == 500000]
+    tolls = [f for f in extract_figures(seed("004")) if f.value == 500000]
     assert {f.qualifier for f in tolls} == {"as many as", "up to"}
     assert all(f.unit == "people" and "killed" in f.counts for f in tolls)
 
@@ -198,14 +200,14 @@ def test_hours_units_and_small_counts():
 
 
 def test_years_dates_and_references_are_not_figures():
-    values = {f.value for f in rules.extract_figures(seed("003"))}
+    values = {f.value for f in extract_figures(seed("003"))}
     assert not values & {2016, 2011, 2014, 10, 2}  # September 10, 2016; March 2011; "the two countries"
     text = (
         "The vote under Resolution 2254 was held at 10:30 am on May 25, 2016.\n"
         "1. The first point.\n"
         "No one came, and one of them left."
     )
-    assert rules.extract_figures(build(text)) == []
+    assert extract_figures(build(text)) == []
 
 
 def test_money_percentages_scales_and_compounds():
@@ -214,7 +216,7 @@ def test_money_percentages_scales_and_compounds():
         "Some 1.5 million doses arrived, roughly two dozen staffers left and 12 were injured.\n"
         "A 12-year-old boy was among the dead after the seven-day truce."
     )
-    figures = rules.extract_figures(build(text))
+    figures = extract_figures(build(text))
     found = {f.value_text: f for f in figures if f.sentence_id != "a1.s3"}
     compounds = {f.value_text: f for f in figures if f.sentence_id == "a1.s3"}
     assert found["$5 million"].value == 5_000_000 and found["$5 million"].unit == "USD"
@@ -234,19 +236,19 @@ def test_money_percentages_scales_and_compounds():
      ("a dozen", 12.0), ("$5bn", 5e9), ("3.5%", 3.5), ("two hundred", 200.0), ("65.4 million", 65_400_000.0)],
 )
 def test_parse_number(text, value):
-    assert rules.parse_number(text) == value
+    assert parse_number(text) == value
 
 
 def test_parse_number_rejects_words():
-    assert rules.parse_number("people") is None and rules.parse_number("5 apples") is None
+    assert parse_number("people") is None and parse_number("5 apples") is None
 
 
 # --------------------------------------------------------------------------- events and dates
 
 
-def event(article: Article, when: str) -> rules.Event:
-    found = [e for e in rules.extract_events(article) if e.when_text.lower() == when.lower()]
-    assert found, f"no event {when!r} in {[e.when_text for e in rules.extract_events(article)]}"
+def event(article: Article, when: str) -> Event:
+    found = [e for e in extract_events(article) if e.when_text.lower() == when.lower()]
+    assert found, f"no event {when!r} in {[e.when_text for e in extract_events(article)]}"
     return found[0]
 
 
@@ -261,7 +263,7 @@ def test_rudaw_friday_is_the_publication_day():
 def test_weekdays_follow_the_tense_of_their_clause():
     text = "The ministers met on Monday to prepare the deal. The new rules will start on Monday in every region."
     article = build(text, date=dt.date(2021, 3, 3))  # a Wednesday
-    events = rules.extract_events(article)
+    events = extract_events(article)
     assert [(e.when_text, e.date, e.sentence_id) for e in events] == [
         ("on Monday", dt.date(2021, 3, 1), "a1.s1"),
         ("on Monday", dt.date(2021, 3, 8), "a1.s2"),
@@ -292,18 +294,18 @@ def test_weekdays_follow_the_tense_of_their_clause():
     ],
 )
 def test_resolve_date(expr, sentence, expected):
-    assert rules.resolve_date(expr, dt.date(2021, 3, 3), sentence) == expected
+    assert resolve_date(expr, dt.date(2021, 3, 3), sentence) == expected
 
 
 def test_resolve_date_without_anchor_only_resolves_absolute_dates():
-    assert rules.resolve_date("on Friday", None, "They met on Friday.") == (None, "unknown")
-    assert rules.resolve_date("May 25", None) == (None, "unknown")
-    assert rules.resolve_date("September 10, 2016", None) == (dt.date(2016, 9, 10), "day")
+    assert resolve_date("on Friday", None, "They met on Friday.") == (None, "unknown")
+    assert resolve_date("May 25", None) == (None, "unknown")
+    assert resolve_date("September 10, 2016", None) == (dt.date(2016, 9, 10), "day")
 
 
 def test_events_skip_durations_and_names():
     text = "The ceasefire must hold for a week and for 7 days.\nThe Tonight Show aired a special on the war."
-    assert rules.extract_events(build(text, date=dt.date(2021, 3, 3))) == []
+    assert extract_events(build(text, date=dt.date(2021, 3, 3))) == []
 
 
 def test_absolute_dates_in_seed_text():
@@ -314,7 +316,7 @@ def test_absolute_dates_in_seed_text():
 
 def test_month_without_year_follows_the_tense_of_its_clause():
     anchor = dt.date(2023, 9, 20)
-    assert rules.resolve_date("in March", anchor, "The plant was damaged by a fire in March.") == (dt.date(2023, 3, 1), "month")
-    assert rules.resolve_date("in March", anchor, "The plant will reopen in March.") == (dt.date(2024, 3, 1), "month")
+    assert resolve_date("in March", anchor, "The plant was damaged by a fire in March.") == (dt.date(2023, 3, 1), "month")
+    assert resolve_date("in March", anchor, "The plant will reopen in March.") == (dt.date(2024, 3, 1), "month")
     # no tense marker: the nearest date stands
-    assert rules.resolve_date("May 25", dt.date(2016, 5, 20), "The ceasefire beginning May 25.") == (dt.date(2016, 5, 25), "day")
+    assert resolve_date("May 25", dt.date(2016, 5, 20), "The ceasefire beginning May 25.") == (dt.date(2016, 5, 25), "day")

@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from agent.tools import TOOLS, SummarizeArticlesArgs, input_schema, openai_tools, tool_spec
+from agent.chat_tools import TOOLS, SummarizeArticlesArgs, input_schema, openai_tools, tool_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = str(next((ROOT / "examples" / "syria").glob("*.txt")))

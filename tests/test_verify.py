@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest import make_article
+from agent.grounding.article import finalize_article
+from agent.grounding.support import PARTIAL, SUPPORTED, support_level, support_score
+from agent.ingest.article import make_article
 from agent.schemas import Article, ArticleDraft, ModelError
-from agent.verify import (
-    PARTIAL,
-    SUPPORTED,
-    finalize_article,
-    is_degenerate,
-    support_level,
-    support_score,
-)
+from agent.text.sentences import is_degenerate
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "syria" / "000_49e27517a55b56c3.txt"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..grounding.support import support_score
 from ..schemas import Article, StoryBrief
-from ..verify import support_score
 from .gold import StoryGold
 from .match import GROUNDED, sentence_texts, verbatim_in
 from .metrics import MetricResult, ratio

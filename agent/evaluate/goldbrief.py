@@ -6,7 +6,7 @@ Fed back through the scorers it must score the maximum on every metric; tests da
 
 from __future__ import annotations
 
-from .. import __version__
+from .._version import __version__
 from ..schemas import (
     Article,
     ArticleBrief,

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..grounding.support import support_score
 from ..schemas import Article, StoryBrief
-from ..verify import support_score
 from .gold import GoldEntity
 from .text import find_span, fold, split_sentences, words
 

@@ -107,7 +107,7 @@ class SetResult:
 
 
 def _timed_run(articles: list[Article], backend, options) -> tuple[StoryBrief, float]:
-    from ..pipeline import summarize_articles
+    from ..pipeline.run import summarize_articles
 
     started = time.monotonic()
     brief = summarize_articles(articles, backend, options)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
+from ..grounding.support import support_score
 from ..schemas import Article, ArticleBrief, Conflict, Position, StoryBrief
-from ..verify import support_score
 from .gold import GoldConflict, GoldEntity, GoldPosition, GoldTimelineEntry, StoryGold, date_text
 from .match import (
     CONTENT_OVERLAP,

@@ -69,7 +69,8 @@ class EvalSet:
 def ingest_inputs(inputs: list[ArticleInput]) -> tuple[list[Article], list[str]]:
     """Articles a1..aN; an input ingest rejects (e.g. only boilerplate) is skipped and
     noted, and the others keep their numbers so gold ids still point at them."""
-    from ..ingest import load_inputs, make_article
+    from ..ingest.article import make_article
+    from ..ingest.read import load_inputs
 
     if all(item.path is not None for item in inputs):
         return load_inputs([str(item.path) for item in inputs]), []

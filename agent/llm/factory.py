@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import Literal, get_args
 
 from ..errors import ConfigError
 from .base import Backend
 
-BACKENDS = ("local", "openai", "replay")
+BackendName = Literal["local", "openai", "replay", "none"]
+BACKEND_NAMES: tuple[str, ...] = get_args(BackendName)  # every --backend choice
+MODEL_BACKENDS = tuple(n for n in BACKEND_NAMES if n != "none")  # the ones that are a Backend
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
@@ -50,7 +53,7 @@ def make_backend(
 
         backend = ReplayBackend(replay_dir, model=model)
     else:
-        raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+        raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(MODEL_BACKENDS)}")
     if cache_dir:
         from .replay import CachingBackend
 

@@ -26,8 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import BudgetExceeded
-from ..pricing import PriceTable, estimate_cost, pricing_warning
-from ..prompts import load_prompt
+from ..prompts.loader import load_prompt
 from ..schemas import ModelError, Usage
 from .base import (
     Backend,
@@ -38,6 +37,7 @@ from .base import (
     Request,
     TransportError,
 )
+from .pricing import PriceTable, estimate_cost, pricing_warning
 from .salvage import salvage_truncated_object
 from .schema_tools import compact_schema, resolve
 

@@ -1,0 +1,1 @@
+"""Grounding: checks of model drafts and syntheses against the source sentences, conflicts, timeline, duplicates."""

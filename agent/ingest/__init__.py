@@ -1,0 +1,1 @@
+"""Ingest: bytes to Articles (decoding, boilerplate, metadata, sentence segmentation, input readers)."""

@@ -1,0 +1,204 @@
+"""Reading input into `Article`s: files, directories, JSONL and stdin.
+
+`load_inputs` finds and decodes the inputs (refusing binary, empty or malformed ones with
+one clear `InputError` line); `agent.ingest.article.make_article` cleans each text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import InputError
+from ..schemas import Article
+from .article import make_article
+from .decode import decode_bytes, normalize_text, strip_markdown
+
+log = logging.getLogger("newsbrief.ingest")
+
+MAX_BYTES = 20 * 1024 * 1024
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+DIR_SUFFIXES = (*TEXT_SUFFIXES, ".jsonl")
+
+# --------------------------------------------------------------------------- reading inputs
+
+
+class _MalformedInput(InputError):
+    """A defect inside a file (a bad JSONL line): an error even inside a directory."""
+
+
+@dataclass
+class _Record:
+    text: str
+    source: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    explicit: bool = True  # an error (not a skip) when it holds no article text
+
+
+def load_inputs(paths: Sequence[str | os.PathLike[str]], stdin: IO[bytes] | IO[str] | None = None) -> list[Article]:
+    """Read every input into Articles numbered a1..aN in the order given.
+
+    A path may be a .txt/.md file, a directory (its *.txt, *.md, *.markdown, *.jsonl files,
+    not recursive, sorted by name), a .jsonl file (one object per line: `text`, optional
+    `title`, `outlet` or `source`, `date`, `url`), another file that decodes as text, or '-'
+    for stdin (default `sys.stdin.buffer`; read as JSONL when every line is such an object).
+    With no paths, `stdin` is read when given. Files in a directory that are empty, binary or
+    only boilerplate are skipped with a logged warning; anything named explicitly must hold
+    an article, or InputError says why in one line.
+    """
+    names = [os.fspath(p) for p in paths]
+    if not names:
+        if stdin is None:
+            raise InputError("no input: give article files, a directory, a .jsonl file, or - for stdin")
+        names = ["-"]
+    if names.count("-") > 1:
+        raise InputError("-: stdin can be read only once")
+    records: list[_Record] = []
+    for name in names:
+        records.extend(_read_stdin(stdin) if name == "-" else _read_path(Path(name), name))
+    articles: list[Article] = []
+    for rec in records:
+        try:
+            article = make_article(rec.text, index=len(articles) + 1, source=rec.source, **rec.meta)
+        except InputError as err:
+            if rec.explicit:
+                raise
+            log.warning("skipped %s", err)
+            continue
+        article.warnings[:0] = rec.warnings
+        articles.append(article)
+    if not articles:
+        raise InputError(f"{', '.join(names)}: no readable articles")
+    return articles
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{name}: file is larger than 20 MB ({size / 2**20:.1f} MB)")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file or directory") from None
+    except OSError as err:
+        raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
+
+
+def _read_path(path: Path, name: str) -> list[_Record]:
+    if path.is_dir():
+        return _read_dir(path, name)
+    data = _read_bytes(path, name)
+    if not data.strip():
+        raise InputError(f"{name}: file is empty")
+    text, warnings = decode_bytes(data, name)
+    return _records_from_text(text, name, path.suffix.lower(), warnings)
+
+
+def _records_from_text(text: str, name: str, suffix: str, warnings: list[str], explicit: bool = True) -> list[_Record]:
+    if not text.strip():
+        raise InputError(f"{name}: file is empty (only whitespace)")
+    if suffix == ".jsonl":
+        return _parse_jsonl(text, name, warnings)
+    if suffix not in TEXT_SUFFIXES and _looks_like_jsonl(text):
+        return _parse_jsonl(text, name, warnings)
+    if suffix in (".md", ".markdown"):
+        text = strip_markdown(text)
+    return [_Record(text, name, warnings=warnings, explicit=explicit)]
+
+
+def _read_dir(path: Path, name: str) -> list[_Record]:
+    try:
+        entries = sorted(p for p in path.iterdir() if p.suffix.lower() in DIR_SUFFIXES and not p.name.startswith("."))
+    except OSError as err:
+        raise InputError(f"{name}: cannot list directory ({err.strerror or err})") from None
+    records: list[_Record] = []
+    for entry in entries:
+        if not entry.is_file():
+            continue
+        member = str(Path(name) / entry.name)
+        try:
+            data = _read_bytes(entry, member)
+            if not data.strip():
+                raise InputError(f"{member}: file is empty")
+            text, warnings = decode_bytes(data, member)
+            found = _records_from_text(text, member, entry.suffix.lower(), warnings, explicit=False)
+        except _MalformedInput:
+            raise
+        except InputError as err:
+            log.warning("skipped %s", err)
+            continue
+        for rec in found:
+            rec.explicit = False
+        records.extend(found)
+    if not records:
+        raise InputError(f"{name}: no readable articles (looked for *.txt, *.md, *.markdown, *.jsonl)")
+    return records
+
+
+def _read_stdin(stdin: IO[bytes] | IO[str] | None) -> list[_Record]:
+    stream: IO[Any] = stdin if stdin is not None else sys.stdin.buffer
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError("<stdin>: input is larger than 20 MB")
+    if isinstance(data, str):
+        text, warnings = normalize_text(data), list[str]()
+    else:
+        if not data.strip():
+            raise InputError("<stdin>: no text on standard input")
+        text, warnings = decode_bytes(data, "<stdin>")
+    if not text.strip():
+        raise InputError("<stdin>: no text on standard input")
+    return _records_from_text(text, "<stdin>", "", warnings)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    for line in lines:
+        if not line.lstrip().startswith("{"):
+            return False
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            return False
+    return bool(lines)
+
+
+def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[_Record]:
+    records = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{name}: line {lineno}"
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            raise _MalformedInput(f"{where}: not valid JSON ({getattr(err, 'msg', err)})") from None
+        if not isinstance(obj, dict):
+            raise _MalformedInput(f"{where}: expected a JSON object with a \"text\" field")
+        body = obj.get("text")
+        if not isinstance(body, str) or not body.strip():
+            raise _MalformedInput(f"{where}: no non-empty \"text\" field")
+        meta = {}
+        for key, target in (("title", "title"), ("outlet", "outlet"), ("source", "outlet"), ("date", "date"),
+                            ("url", "url")):
+            value = obj.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()) or target in meta:
+                continue
+            if not isinstance(value, str):
+                raise _MalformedInput(f"{where}: field \"{key}\" must be a string")
+            meta[target] = value.strip()
+        records.append(_Record(body, f"{name}:{lineno}", meta, list(warnings), explicit=False))
+    if not records:
+        raise InputError(f"{name}: no articles in the JSONL file")
+    return records
+
+

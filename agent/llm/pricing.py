@@ -1,0 +1,99 @@
+"""Token prices and cost estimates.
+
+Prices are US dollars per one million tokens, as published list prices at the time of
+writing (standard tier, no batch or cached-input discount). They change: override them with
+`--pricing FILE` (JSON or TOML: `{"model": {"input": X, "output": Y}}`), which is merged
+over this table. Local models cost nothing; a model missing from the table is counted as
+free and `pricing_warning` says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+PriceTable = dict[str, dict[str, float]]
+
+# USD per 1M tokens (input, output); as of writing, overridable with load_pricing().
+DEFAULT_PRICES: PriceTable = {
+    "gpt-4o": {"input": 2.50, "output": 10.00},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.60},
+    "gpt-4.1": {"input": 2.00, "output": 8.00},
+    "gpt-4.1-mini": {"input": 0.40, "output": 1.60},
+    "gpt-4.1-nano": {"input": 0.10, "output": 0.40},
+    "gpt-3.5-turbo": {"input": 0.50, "output": 1.50},
+}
+
+# Model names that run on this machine and cost nothing.
+LOCAL_MARKERS = ("smollm", ".gguf", "local", "llama.cpp", "replay", "fault")
+
+
+def is_local_model(model: str) -> bool:
+    name = model.lower()
+    return any(marker in name for marker in LOCAL_MARKERS) or os.sep in model
+
+
+def _lookup(model: str, table: PriceTable) -> dict[str, float] | None:
+    """Exact name first, then the longest table name the model starts with
+    (so 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini')."""
+    if model in table:
+        return table[model]
+    prefixes = [name for name in table if model.startswith(name + "-")]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
+def estimate_cost(
+    model: str, prompt_tokens: int, completion_tokens: int, table: PriceTable | None = None
+) -> float:
+    """Estimated cost in USD of one call (0.0 for local or unknown models)."""
+    prices = _lookup(model, table if table is not None else DEFAULT_PRICES)
+    if prices is None:
+        return 0.0
+    cost = prompt_tokens * prices.get("input", 0.0) + completion_tokens * prices.get("output", 0.0)
+    return round(cost / 1_000_000, 8)
+
+
+def pricing_warning(model: str, table: PriceTable | None = None) -> str | None:
+    """A one-line warning when `model` has no price (and is not local), else None."""
+    if is_local_model(model) or _lookup(model, table if table is not None else DEFAULT_PRICES):
+        return None
+    return f"no price known for model {model!r}: its cost is counted as 0 (add it with --pricing FILE)"
+
+
+def load_pricing(path: str | os.PathLike[str]) -> PriceTable:
+    """Read a JSON or TOML price file and merge it over the defaults."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read pricing file {file}: {err.strerror or err}") from None
+    try:
+        data: Any = _parse_toml(text) if file.suffix.lower() == ".toml" else json.loads(text)
+    except ValueError as err:
+        raise ConfigError(f"pricing file {file} is not valid {file.suffix.lstrip('.') or 'JSON'}: {err}") from None
+    table = {name: dict(prices) for name, prices in DEFAULT_PRICES.items()}
+    if not isinstance(data, dict):
+        raise ConfigError(f"pricing file {file} must map model names to {{input, output}}")
+    for model, prices in data.items():
+        if not isinstance(prices, dict) or not {"input", "output"} <= set(prices):
+            raise ConfigError(f"pricing file {file}: {model!r} needs 'input' and 'output' prices")
+        try:
+            table[str(model)] = {"input": float(prices["input"]), "output": float(prices["output"])}
+        except (TypeError, ValueError):
+            raise ConfigError(f"pricing file {file}: prices of {model!r} must be numbers") from None
+    return table
+
+
+def _parse_toml(text: str) -> Any:
+    try:
+        import tomllib  # Python 3.11+
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise ConfigError("TOML pricing files need Python 3.11+ or 'pip install tomli'") from None
+    return tomllib.loads(text)

@@ -1,0 +1,35 @@
+"""Run options and the per-article result the pipeline steps and the run directory share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..schemas import ArticleBrief, CallRecord
+
+ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RunOptions:
+    concurrency: int = 4
+    max_reasks: int = 2
+    article_max_tokens: int = 700
+    synthesis_max_tokens: int = 700
+    max_chunks: int = 8
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    run_dir: Path | None = None
+    pricing: dict[str, Any] | None = None
+    on_progress: ProgressFn | None = None
+    prompt_versions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ArticleResult:
+    brief: ArticleBrief
+    calls: list[CallRecord]
+    warnings: list[str]
+    resumed: bool = False

@@ -1,0 +1,1 @@
+"""Prompt files (loader) and the schema field guide written into prompts."""
