@@ -35,7 +35,7 @@ import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import Settings
-from .errors import InputError
+from .errors import InputError, validation_lines
 from .schemas import Article, ArticleBrief, Sentence, StoryBrief
 
 if TYPE_CHECKING:
@@ -63,19 +63,13 @@ ArticleLike = Union[str, "os.PathLike[str]", ArticleInput, Mapping[str, Any]]
 # --------------------------------------------------------------------------- inputs
 
 
-def _one_line(error: ValidationError) -> str:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "value"
-    return f"{where}: {first['msg']}"
-
-
 def _as_text(item: ArticleInput | Mapping[str, Any], position: int) -> ArticleInput:
     if isinstance(item, ArticleInput):
         return item
     try:
         return ArticleInput.model_validate(dict(item))
     except ValidationError as exc:
-        raise InputError(f"article {position}: {_one_line(exc)}") from None
+        raise InputError(f"article {position}: {validation_lines(exc, limit=1, empty='value')[0]}") from None
 
 
 def _renumber(article: Article, index: int) -> Article:

@@ -10,7 +10,6 @@ server and examples/chat_loop.py both use it.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 from collections.abc import Mapping
@@ -22,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import api
 from .api import ArticleInput
 from .config import Settings
+from .errors import InputError, validation_lines
 from .llm.factory import BackendName
-from .errors import EXIT_OK, InputError
 from .schemas import ArticleBrief, StoryBrief
 
 if TYPE_CHECKING:
@@ -202,11 +201,8 @@ def parse_arguments(spec: ToolSpec, arguments: Mapping[str, Any] | None) -> Tool
     try:
         return spec.args.model_validate(dict(arguments or {}))
     except ValidationError as exc:
-        parts = []
-        for error in exc.errors(include_url=False, include_input=False)[:3]:
-            where = ".".join(str(p) for p in error["loc"]) or "arguments"
-            parts.append(f"{where}: {error['msg']}")
-        raise InputError(f"{spec.name}: invalid arguments: " + "; ".join(parts)) from None
+        lines = validation_lines(exc, limit=3, empty="arguments")[:3]
+        raise InputError(f"{spec.name}: invalid arguments: " + "; ".join(lines)) from None
 
 
 def run_tool(name: str, arguments: Mapping[str, Any] | None, settings: Settings | None = None, *,

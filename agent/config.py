@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import contextvars
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError
 from pydantic_settings import (
@@ -33,11 +32,7 @@ from pydantic_settings import (
 
 from .errors import ConfigError
 from .llm.factory import BackendName
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from .tomlfile import load_toml
 
 if TYPE_CHECKING:
     from .llm.base import Backend
@@ -65,15 +60,7 @@ class ConfigFile:
 
     @classmethod
     def read(cls, path: Path) -> ConfigFile:
-        try:
-            with path.open("rb") as handle:
-                data = tomllib.load(handle)
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        data = load_toml(path, "config file")
         values = {key.replace("-", "_"): value for key, value in data.items()}
         for key in _PATH_FIELDS:
             if isinstance(values.get(key), str) and not Path(values[key]).expanduser().is_absolute():

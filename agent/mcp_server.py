@@ -16,9 +16,7 @@ process (see `agent.api`), so the embedded model is loaded once.
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -30,7 +28,7 @@ import anyio.to_thread
 from ._version import __version__
 from .chat_tools import TOOLS, ToolResult, input_schema, run_tool
 from .config import Settings
-from .errors import EXIT_OK, ConfigError, NewsbriefError
+from .errors import ConfigError, NewsbriefError
 
 if TYPE_CHECKING:  # the SDK is imported when the server starts, so other commands start fast
     from mcp import types

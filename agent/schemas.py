@@ -21,9 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
 
+SENTENCE_ID = r"a\d+\.s\d+"  # the one definition of a sentence id ('a2.s14')
+SENTENCE_ID_PATTERN = rf"^{SENTENCE_ID}$"
+
 SentenceId = Annotated[
     str,
-    Field(pattern=r"^a\d+\.s\d+$", description="A sentence id such as 'a2.s14' (article 2, sentence 14)."),
+    Field(pattern=SENTENCE_ID_PATTERN, description="A sentence id such as 'a2.s14' (article 2, sentence 14)."),
 ]
 ArticleId = Annotated[str, Field(pattern=r"^a\d+$", description="An article id such as 'a2'.")]
 
@@ -319,6 +322,21 @@ class RunMeta(Strict):
     cache_hits: int
     warnings: list[str]
     inputs: list[str] = Field(description="The sources read, in article order.")
+
+
+class StorySynthesis(Strict):
+    """The cross-source part of a brief, as the synthesis step returns it; `StoryBrief` is
+    built from it (and the article briefs and run metadata)."""
+
+    headline: str
+    overview: str
+    overview_origin: Origin
+    consensus: list[ConsensusClaim]
+    conflicts: list[Conflict]
+    timeline: list[TimelineEntry]
+    episodes: list[Episode]
+    single_source: list[SingleSourceItem]
+    open_questions: list[str]
 
 
 class StoryBrief(Strict):

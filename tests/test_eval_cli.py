@@ -156,7 +156,7 @@ def test_bad_thresholds_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Cap
     bad = tmp_path / "bad.toml"
     bad.write_text("[overall]\nkey_fact_recall = \n", encoding="utf-8")
     code, _, err = _run(["--thresholds", str(bad)], capsys)
-    assert code == 2 and "not valid TOML" in err and "Traceback" not in err
+    assert code == 2 and "invalid TOML" in err and "Traceback" not in err
 
 
 def test_reports_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from agent.evaluate.gold import GoldEntity, date_text, parse_date_text
 from agent.evaluate.match import name_matches, parse_number, quote_overlap, same_number, verbatim_in
-from agent.evaluate.text import find_span
+from agent.text.match import find_span
 
 OKAFOR = GoldEntity(name="Amara Okafor", kind="person", aliases=["Dr. Amara Okafor", "the health minister"])
 US = GoldEntity(name="United States", kind="place", aliases=["US"])

@@ -19,8 +19,11 @@ pytest.importorskip("mcp")
 from mcp import ClientSession, StdioServerParameters, stdio_client  # noqa: E402
 
 from agent.chat_tools import TOOLS, input_schema  # noqa: E402
-from agent.schemas import schema_document  # noqa: E402
-from agent.schemas import ArticleBrief, StoryBrief  # noqa: E402
+from agent.schemas import (  # noqa: E402
+    ArticleBrief,
+    StoryBrief,
+    schema_document,  # noqa: E402
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "examples" / "syria").glob("*.txt"))

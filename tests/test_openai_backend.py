@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.llm.base import ModeRejected, Request
+from agent.llm.base import ModeRejected, ModeState, Request
 from agent.llm.openai_backend import OpenAIBackend, count_tokens_cl100k
 from agent.llm.structured import complete_structured
 from agent.schemas import ArticleDraft
@@ -47,8 +47,9 @@ def test_small_model_falls_back_and_returns_valid_json(llama_server):
         {"role": "system", "content": 'Reply with JSON: {"city": ..., "country": ...}'},
         {"role": "user", "content": "Paris is the capital of France. Which city and country?"},
     ]
-    result = complete_structured(backend, messages, City, max_tokens=40, max_reasks=1)
-    assert result.mode == "json_object" and backend.modes == ("json_object", "prompted")
+    modes = ModeState(backend.modes)
+    result = complete_structured(backend, messages, City, max_tokens=40, max_reasks=1, modes=modes)
+    assert result.mode == "json_object" and modes.remaining == ("json_object", "prompted")
     assert result.error is None, result.error
     assert isinstance(result.value, City) and result.value.city
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import ConfigError
-from agent.llm.base import ModeRejected, ReplayMiss, Request
+from agent.llm.base import ModeRejected, ModeState, ReplayMiss, Request
 from agent.llm.factory import make_backend
 from agent.llm.openai_backend import OpenAIBackend
 from agent.llm.replay import CachingBackend, RecordingBackend, ReplayBackend, request_key
@@ -34,8 +34,10 @@ def conversations(n: int) -> list[list[dict[str, str]]]:
     return [[{"role": "user", "content": f"Describe article {i}."}] for i in range(n)]
 
 
-def run_all(backend, convos):
-    return [complete_structured(backend, messages, Answer, max_tokens=200) for messages in convos]
+def run_all(backend, convos, modes=None):
+    """The conversations as one run: a mode refused once is not tried again (`modes`)."""
+    modes = modes if modes is not None else ModeState(backend.modes)
+    return [complete_structured(backend, messages, Answer, max_tokens=200, modes=modes) for messages in convos]
 
 
 def comparable(result) -> dict:
@@ -53,20 +55,23 @@ def test_record_then_replay_is_identical_with_zero_calls(fault_server, tmp_path)
     inner = OpenAIBackend("fault-model", base_url=server.base_url, api_key=PLANTED_KEY, retry_initial_wait=0.01)
     recorder = RecordingBackend(inner, tmp_path)
     convos = conversations(3)
-    recorded = run_all(recorder, convos)
+    recorded_modes = ModeState(recorder.modes)
+    recorded = run_all(recorder, convos, recorded_modes)
     assert recorded[0].value is not None and recorded[0].reasks == 1 and recorded[0].mode == "json_object"
     assert recorded[1].error is not None and recorded[1].error.kind == "schema"
     assert recorded[2].value is not None
-    assert inner.modes == ("json_object", "prompted")
+    assert recorded_modes.remaining == ("json_object", "prompted")
+    assert inner.modes == ("json_schema", "json_object", "prompted")  # declared, never changed
     served = len(server.requests)
     server.stop()
 
     replay = make_backend("replay", replay_dir=str(tmp_path))
     assert replay.modes == ("json_schema", "json_object", "prompted") and replay.model == "fault-model"
-    replayed = run_all(replay, convos)
+    replayed_modes = ModeState(replay.modes)
+    replayed = run_all(replay, convos, replayed_modes)
     assert [comparable(r) for r in replayed] == [comparable(r) for r in recorded]
     assert len(server.requests) == served  # nothing reached the (stopped) server
-    assert replay.modes == ("json_object", "prompted")  # the same fallback happened
+    assert replayed_modes.remaining == ("json_object", "prompted")  # the same fallback happened
 
 
 def test_replay_falls_back_when_only_another_mode_was_recorded(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.errors import BudgetExceeded
+from agent.llm.base import ModeState
 from agent.llm.openai_backend import OpenAIBackend, retry_after_seconds
 from agent.llm.structured import coerce_to_schema, complete_structured, parse_json_object
 
@@ -158,11 +159,15 @@ def test_unreachable_endpoint_never_shows_the_key():
 def test_json_schema_rejection_falls_back_to_json_object(fault_server):
     server = fault_server(default="reject_json_schema")
     backend = backend_for(server)
-    result = complete_structured(backend, MESSAGES, Reply)
+    modes = ModeState(backend.modes)
+    result = complete_structured(backend, MESSAGES, Reply, modes=modes)
     assert result.value is not None and result.mode == "json_object"
-    assert backend.modes == ("json_object", "prompted")
+    assert modes.remaining == ("json_object", "prompted")  # for the rest of this run
+    assert backend.modes == ("json_schema", "json_object", "prompted")  # declared, not changed
+    again = complete_structured(backend, MESSAGES, Reply)  # a new run tries json_schema again
+    assert again.mode == "json_object" and len(server.requests) == 4
     formats = [r["json"].get("response_format", {}).get("type") for r in server.requests]
-    assert formats == ["json_schema", "json_object"]  # the 500 was not retried
+    assert formats == ["json_schema", "json_object"] * 2  # the 500 was not retried
     assert any("json_schema rejected" in w for w in result.warnings)
     # json_object carries the schema, with regex escapes made grammar-safe
     sent = server.requests[1]["json"]["response_format"]["schema"]

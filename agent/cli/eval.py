@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..llm.factory import BACKEND_NAMES
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NewsbriefError
 from ..evaluate.report import (
     build_result,
@@ -29,6 +28,7 @@ from ..evaluate.report import (
 from ..evaluate.runner import BackendSpec, SetResult, evaluate_set
 from ..evaluate.sets import EvalSet, SetError, load_any, load_benchmark, load_set_dir
 from ..evaluate.thresholds import check_thresholds, load_thresholds
+from ..llm.factory import BACKEND_NAMES
 
 EXIT_THRESHOLD = 5  # a metric fell short of its threshold
 DEFAULT_SETS_DIR = Path("evals/sets")

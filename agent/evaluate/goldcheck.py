@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from ..errors import validation_lines
+from ..text.match import find_span
 from .gold import StoryGold, anchor_too_long, parse_date_text
-from .text import contains, find_span
+from .text import contains
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,7 @@ class ArticleText:
 
 def pydantic_problems(error: ValidationError, prefix: str = "") -> list[str]:
     """One line per validation error, with a JSON-style path (`articles[2].key_facts[1].text`)."""
-    lines = []
-    for item in error.errors():
-        path = prefix
-        for part in item["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        lines.append(f"{path or '(top)'}: {item['msg']}")
-    return lines
+    return validation_lines(error, empty="(top)", json_style=True, prefix=prefix)
 
 
 class _Checker:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from ..grounding.support import support_score
 from ..schemas import Article, StoryBrief
+from ..text.match import find_span, fold, words
+from ..text.sentences import split_sentences
 from .gold import GoldEntity
-from .text import find_span, fold, split_sentences, words
 
 CITED_OVERLAP = 0.3
 CONTENT_OVERLAP = 0.5

@@ -19,15 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..tomlfile import load_toml
 from .metrics import METRICS
-
-try:  # Python 3.11+
-    import tomllib as _toml
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    try:
-        import tomli as _toml  # type: ignore[no-redef]
-    except ModuleNotFoundError:
-        _toml = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -83,16 +76,7 @@ def parse_thresholds(data: dict[str, Any], source: str = "") -> Thresholds:
 
 
 def load_thresholds(path: str | Path) -> Thresholds:
-    if _toml is None:
-        raise ConfigError("reading thresholds needs Python 3.11+ or the 'tomli' package")
-    try:
-        data = _toml.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"thresholds file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read thresholds file {path}: {exc}") from None
-    except _toml.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = load_toml(path, "thresholds file")
     return parse_thresholds(data, str(path))
 
 

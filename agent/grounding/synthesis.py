@@ -17,7 +17,7 @@ from ..schemas import (
     SingleSourceItem,
     SynthesisDraft,
 )
-from ..text.match import content_words, jaccard, similarity
+from ..text.match import content_words, similarity
 from ..text.sentences import sentence_text
 from .conflicts import measures_in, numeric_conflicts
 from .duplicates import find_duplicates

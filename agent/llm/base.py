@@ -7,6 +7,7 @@ backends.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -70,12 +71,51 @@ class ModeRejected(BackendError):
 
 @runtime_checkable
 class Backend(Protocol):
-    name: str  # "local", "openai", "replay"
+    """What every backend declares (capabilities are attributes, never inferred from names)."""
+
+    name: str  # "local", "openai", "replay", "scripted"
     model: str  # model name recorded in outputs
-    modes: tuple[StructuredMode, ...]  # structured modes to try, best first
     context_tokens: int  # context window
     concurrency_safe: bool  # may `complete` run in several threads at once?
+    priced: bool  # do its calls cost money (priced from the pricing table)? False: free
+
+    @property
+    def modes(self) -> tuple[StructuredMode, ...]:
+        """Structured-output modes it supports, best first (declared; never changed)."""
+        ...
 
     def complete(self, request: Request) -> Completion: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+class ModeState:
+    """The structured-output modes still worth trying, best first, for one pipeline run.
+
+    Lifetime: one run. `summarize_articles` makes one from the backend's declared `modes`,
+    so a mode the endpoint refused is not tried again by the later calls of the same run,
+    while the next run (the next CLI command, API call or MCP tool call, even on a cached
+    backend) starts again from every declared mode: an endpoint that refused once because
+    of a passing fault is not marked down for the life of the process. Thread-safe.
+    """
+
+    def __init__(self, modes: tuple[StructuredMode, ...]):
+        self._modes: tuple[StructuredMode, ...] = tuple(modes) or ("prompted",)
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> StructuredMode:
+        """The best mode not refused yet."""
+        with self._lock:
+            return self._modes[0] if self._modes else "prompted"
+
+    @property
+    def remaining(self) -> tuple[StructuredMode, ...]:
+        with self._lock:
+            return self._modes
+
+    def refuse(self, mode: StructuredMode) -> bool:
+        """Mark `mode` refused for the rest of the run; False when no mode is left."""
+        with self._lock:
+            self._modes = tuple(m for m in self._modes if m != mode)
+            return bool(self._modes)

@@ -63,6 +63,7 @@ class LocalBackend:
 
     name = "local"
     concurrency_safe = False
+    priced = False  # runs on this machine
 
     def __init__(
         self,

@@ -51,6 +51,7 @@ class OpenAIBackend:
 
     name = "openai"
     concurrency_safe = True
+    priced = True  # priced from the table; unknown models are refused under --max-cost
 
     def __init__(
         self,

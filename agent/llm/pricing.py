@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..tomlfile import parse_toml
+from .base import Backend, Completion
 
 PriceTable = dict[str, dict[str, float]]
 
@@ -57,6 +59,13 @@ def estimate_cost(
     return round(cost / 1_000_000, 8)
 
 
+def call_cost(backend: Backend, completion: Completion, table: PriceTable | None = None) -> float:
+    """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free."""
+    if not backend.priced:
+        return 0.0
+    return estimate_cost(backend.model, completion.prompt_tokens, completion.completion_tokens, table)
+
+
 def pricing_warning(model: str, table: PriceTable | None = None) -> str | None:
     """A one-line warning when `model` has no price (and is not local), else None."""
     if is_local_model(model) or _lookup(model, table if table is not None else DEFAULT_PRICES):
@@ -71,10 +80,13 @@ def load_pricing(path: str | os.PathLike[str]) -> PriceTable:
         text = file.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"cannot read pricing file {file}: {err.strerror or err}") from None
-    try:
-        data: Any = _parse_toml(text) if file.suffix.lower() == ".toml" else json.loads(text)
-    except ValueError as err:
-        raise ConfigError(f"pricing file {file} is not valid {file.suffix.lstrip('.') or 'JSON'}: {err}") from None
+    if file.suffix.lower() == ".toml":
+        data: Any = parse_toml(text, f"pricing file {file}")
+    else:
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise ConfigError(f"pricing file {file} is not valid JSON: {err}") from None
     table = {name: dict(prices) for name, prices in DEFAULT_PRICES.items()}
     if not isinstance(data, dict):
         raise ConfigError(f"pricing file {file} must map model names to {{input, output}}")
@@ -87,13 +99,3 @@ def load_pricing(path: str | os.PathLike[str]) -> PriceTable:
             raise ConfigError(f"pricing file {file}: prices of {model!r} must be numbers") from None
     return table
 
-
-def _parse_toml(text: str) -> Any:
-    try:
-        import tomllib  # Python 3.11+
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            raise ConfigError("TOML pricing files need Python 3.11+ or 'pip install tomli'") from None
-    return tomllib.loads(text)

@@ -147,6 +147,7 @@ class _Wrapper:
         self.name = inner.name
         self.context_tokens = inner.context_tokens
         self.concurrency_safe = inner.concurrency_safe
+        self.priced = inner.priced
         self._lock = threading.Lock()
         self._tokens: dict[str, int] = self.store.load_extra("tokens") if self.record_tokens else {}
         self._meta_written = False
@@ -176,9 +177,6 @@ class _Wrapper:
     def modes(self) -> tuple[StructuredMode, ...]:
         return tuple(self.inner.modes)
 
-    @modes.setter
-    def modes(self, value: tuple[StructuredMode, ...]) -> None:
-        self.inner.modes = tuple(value)
 
     def count_tokens(self, text: str) -> int:
         count = self.inner.count_tokens(text)
@@ -234,6 +232,7 @@ class ReplayBackend:
 
     name = "replay"
     concurrency_safe = True
+    priced = False  # answers from disk
 
     def __init__(self, directory: str | os.PathLike[str], model: str | None = None, context_tokens: int | None = None):
         self.store = RecordStore(directory)

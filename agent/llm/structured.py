@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import BudgetExceeded
+from ..errors import BudgetExceeded, validation_lines
 from ..prompts.loader import load_prompt
 from ..schemas import ModelError, Usage
 from .base import (
@@ -33,11 +32,12 @@ from .base import (
     BackendError,
     Completion,
     ModeRejected,
+    ModeState,
     ReplayMiss,
     Request,
     TransportError,
 )
-from .pricing import PriceTable, estimate_cost, pricing_warning
+from .pricing import PriceTable, call_cost, pricing_warning
 from .salvage import salvage_truncated_object
 from .schema_tools import compact_schema, resolve
 
@@ -45,7 +45,6 @@ REPLY_ECHO_CHARS = 1500  # how much of a bad reply is echoed back in a re-ask
 LAST_OUTPUT_CHARS = 2000  # how much of the last reply a ModelError keeps
 MAX_LISTED_ERRORS = 10
 
-_MODE_LOCK = threading.Lock()
 
 __all__ = ["StructuredResult", "complete_structured", "parse_json_object", "coerce_to_schema"]
 
@@ -172,6 +171,9 @@ def _matching_branch(value: Any, branches: list[dict[str, Any]], root: dict[str,
 # --------------------------------------------------------------------------- checking a reply
 
 
+SALVAGED = "reply cut at the token limit: kept its complete part"
+
+
 def _check_reply(
     completion: Completion, model_cls: type[BaseModel], schema: dict[str, Any], lenient: bool
 ) -> tuple[BaseModel | None, _Problem | None, list[str]]:
@@ -188,14 +190,15 @@ def _check_reply(
         salvaged = salvage_truncated_object(text)
         if salvaged is not None:
             data, parse_error = salvaged, None
-            notes.append("reply cut at the token limit: kept its complete part")
+            notes.append(SALVAGED)
     if parse_error is None and lenient:
-        data, notes = coerce_to_schema(data, schema)
+        data, coerced = coerce_to_schema(data, schema)
+        notes += coerced
     if parse_error is None:
         try:
             return model_cls.model_validate(data), None, notes
         except ValidationError as err:
-            details = _format_errors(err)
+            details = validation_lines(err, limit=MAX_LISTED_ERRORS)
             problem = _Problem("schema", f"the reply failed the schema: {details[0]}", "it does not match the schema:", details)
     else:
         problem = _Problem("invalid_json", f"the reply is not JSON: {parse_error}", f"it is not valid JSON: {parse_error}.")
@@ -206,17 +209,6 @@ def _check_reply(
             "it was cut off at the token limit, so the JSON is incomplete. Make it much shorter: fewer list items and shorter texts.",
         )
     return None, problem, notes
-
-
-def _format_errors(err: ValidationError) -> list[str]:
-    errors = err.errors()
-    lines = []
-    for item in errors[:MAX_LISTED_ERRORS]:
-        loc = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"{loc}: {item['msg']}")
-    if len(errors) > MAX_LISTED_ERRORS:
-        lines.append(f"... and {len(errors) - MAX_LISTED_ERRORS} more")
-    return lines
 
 
 def _repair_messages(base: list[dict[str, str]], reply: str, problem: _Problem, prompt_id: str) -> list[dict[str, str]]:
@@ -243,17 +235,6 @@ def _prompted_messages(messages: list[dict[str, str]], schema: dict[str, Any]) -
 # --------------------------------------------------------------------------- modes
 
 
-def _current_mode(backend: Backend) -> str:
-    modes = tuple(getattr(backend, "modes", ()) or ())
-    return modes[0] if modes else "prompted"
-
-
-def _drop_mode(backend: Backend, mode: str) -> bool:
-    """Remove a rejected mode from the backend for the rest of the run; False if none left."""
-    with _MODE_LOCK:
-        remaining = tuple(m for m in getattr(backend, "modes", ()) if m != mode)
-        backend.modes = remaining  # type: ignore[misc]
-    return bool(remaining)
 
 
 # --------------------------------------------------------------------------- the loop
@@ -276,9 +257,7 @@ class _Run:
         r.finish_reason = completion.finish_reason
         r.mode = request.mode
         r.last_text = completion.text if completion.text else completion.refusal
-        cost = 0.0 if self.backend.name == "local" else estimate_cost(
-            self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing
-        )
+        cost = call_cost(self.backend, completion, self.pricing)
         r.usage = r.usage.add(Usage(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, cost_usd=cost))
 
     def fail(self, kind: str, message: str, attempts: int | None = None) -> StructuredResult:
@@ -307,26 +286,29 @@ def complete_structured(
     after_call: Callable[[Request, Completion], None] | None = None,
     pricing: PriceTable | None = None,
     schema: dict[str, Any] | None = None,
+    modes: ModeState | None = None,
 ) -> StructuredResult:
     """Ask `backend` for a `model_cls` instance; never raises for model or transport failures.
 
     `before_call(request)` runs before every call and may raise `BudgetExceeded`, which
     propagates; `after_call(request, completion)` runs after every call that returned.
     `schema` narrows the JSON Schema sent with the request (e.g. enums of valid ids); the
-    reply is still validated by `model_cls`.
+    reply is still validated by `model_cls`. `modes` carries the modes refused earlier in
+    the same run (see `ModeState`); without it, this call starts from the declared modes.
     """
+    modes = modes if modes is not None else ModeState(backend.modes)
     schema = schema or model_cls.model_json_schema()
     run = _Run(StructuredResult(value=None, error=None), backend, pricing)
-    if backend.name != "local" and (note := pricing_warning(backend.model, pricing)):
+    if backend.priced and (note := pricing_warning(backend.model, pricing)):
         run.result.warnings.append(note)
     conversation: list[dict[str, str]] | None = None  # set once a re-ask is under way
     refusals = 0
     while True:
-        mode = _current_mode(backend)
+        mode = modes.current
         base = _prompted_messages(messages, schema) if mode == "prompted" else list(messages)
         request = Request(
             messages=conversation if conversation is not None else base, schema=schema,
-            schema_name=model_cls.__name__, mode=mode, max_tokens=max_tokens, temperature=temperature,  # type: ignore[arg-type]
+            schema_name=model_cls.__name__, mode=mode, max_tokens=max_tokens, temperature=temperature,
         )
         if before_call is not None:
             before_call(request)
@@ -334,7 +316,7 @@ def complete_structured(
             completion = backend.complete(request)
         except ModeRejected as err:
             run.result.warnings.append(f"structured mode {mode} rejected by the endpoint, falling back ({_short(err)})")
-            if not _drop_mode(backend, mode):
+            if not modes.refuse(mode):
                 return run.fail("other", f"the endpoint rejected every structured mode: {_short(err)}")
             continue
         except TransportError as err:
@@ -352,7 +334,7 @@ def complete_structured(
         value, problem, notes = _check_reply(completion, model_cls, schema, lenient)
         run.result.warnings.extend(f"lenient: {note}" for note in notes)
         if problem is None:
-            if completion.finish_reason == "length":
+            if completion.finish_reason == "length" and SALVAGED not in notes:
                 run.result.warnings.append("the reply reached the token limit but was complete and valid")
             run.result.value = value
             return run.finish()

@@ -11,13 +11,22 @@ from typing import Any
 
 from ..errors import BudgetExceeded
 from ..grounding.article import finalize_article
-from ..llm.base import Backend, Request
+from ..llm.base import Backend, ModeState, Request
 from ..llm.structured import (
     complete_structured,
 )
 from ..prompts.guide import field_guide, with_id_enums
 from ..prompts.loader import load_prompt
-from ..schemas import Article, ArticleDraft, CallRecord, ModelError, Quote, Sentence, Usage
+from ..schemas import (
+    SENTENCE_ID_PATTERN,
+    Article,
+    ArticleDraft,
+    CallRecord,
+    ModelError,
+    Quote,
+    Sentence,
+    Usage,
+)
 from . import injection
 from .budget import Budget
 from .calls import Meter, call_record, calls_made, reask_reserve
@@ -95,11 +104,12 @@ def _overhead(article: Article, backend: Backend, version: str | None, redact: C
 
 def _sentence_id_fields() -> int:
     """How many fields of the ArticleDraft schema hold sentence ids."""
-    return json.dumps(ArticleDraft.model_json_schema()).count(json.dumps(r"^a\d+\.s\d+$"))
+    return json.dumps(ArticleDraft.model_json_schema()).count(json.dumps(SENTENCE_ID_PATTERN))
 
 
 def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks: int, version: str | None = None,
-                redact: Collection[str] = (), quotes: list[Quote] | None = None) -> tuple[list[list[Sentence]], int]:
+                redact: Collection[str] = (), quotes: list[Quote] | None = None,
+                prompted: bool | None = None) -> tuple[list[list[Sentence]], int]:
     """Split an article's sentences into chunks whose requests fit the context window.
 
     Returns (chunks, sentences_left_out): beyond `max_chunks` the remaining sentences are
@@ -113,7 +123,9 @@ def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks:
     # prompted mode that schema is part of the prompt, so every sentence costs its id again.
     # (Other modes send the schema beside the prompt; a later fall back to prompted mode is
     # covered only by the re-ask reserve.)
-    id_fields = _sentence_id_fields() if tuple(getattr(backend, "modes", ("prompted",)))[:1] == ("prompted",) else 0
+    if prompted is None:
+        prompted = backend.modes[:1] == ("prompted",)
+    id_fields = _sentence_id_fields() if prompted else 0
     for sentence in article.sentences:
         cost = backend.count_tokens(REDACTED if sentence.id in redact else sentence.text) + 6
         cost += id_fields * (backend.count_tokens(f'"{sentence.id}",') if id_fields else 0)
@@ -171,16 +183,20 @@ def extract_article(
     after_call: Callable[..., None] | None = None,
     pricing: dict[str, Any] | None = None,
     redact: Collection[str] = (),
+    modes: ModeState | None = None,
 ) -> ExtractionOutcome:
     """Ask the model for an ArticleDraft; chunk long articles; never raise for model failures.
 
     Sentences whose ids are in `redact` are sent as `REDACTED`. A `BudgetExceeded` from
     `before_call` stops the remaining chunks; the tokens already spent stay counted.
+    `modes`: the run's structured-output modes (see `ModeState`); default: the declared ones.
     """
+    modes = modes if modes is not None else ModeState(backend.modes)
     from ..extract.quotes import extract_quotes
 
     quotes = extract_quotes(article)  # once: on a long article finding quotes takes a while
-    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact, quotes)
+    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact, quotes,
+                                   prompted=modes.current == "prompted")
     outcome = ExtractionOutcome(draft=None, error=None, calls=[])
     _chunk_flags(outcome, article, len(chunks), left_out, max_chunks)
     drafts: list[ArticleDraft] = []
@@ -193,7 +209,7 @@ def extract_article(
             result = complete_structured(
                 backend, build_messages(article, sentences, prompt_version, redact, quotes), ArticleDraft,
                 max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=meter,
-                pricing=pricing,
+                pricing=pricing, modes=modes,
                 schema=with_id_enums(ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]),
             )
         except BudgetExceeded as exc:
@@ -240,7 +256,8 @@ def make_job(article: Article, flags: list[str]) -> Job:
     return Job(article, view, suspects, flags)
 
 
-def process_article(job: Job, backend: Backend | None, options: RunOptions, budget: Budget) -> ArticleResult:
+def process_article(job: Job, backend: Backend | None, options: RunOptions, budget: Budget,
+                    modes: ModeState | None = None) -> ArticleResult:
     warnings = [injection.warning(job.article, job.suspects)] if job.suspects else []
     if backend is None:
         return ArticleResult(finalize_article(job.view, None, None, job.flags), [], warnings)
@@ -252,7 +269,7 @@ def process_article(job: Job, backend: Backend | None, options: RunOptions, budg
             backend, job.article, max_tokens=options.article_max_tokens, max_reasks=options.max_reasks,
             max_chunks=options.max_chunks, prompt_version=options.prompt_versions.get("article"),
             before_call=budget.before_call, after_call=budget.after_call, pricing=options.pricing,
-            redact=job.suspects,
+            redact=job.suspects, modes=modes,
         )
     except BudgetExceeded as exc:
         outcome = ExtractionOutcome(draft=None, error=budget_error(exc), calls=[])

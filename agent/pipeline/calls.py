@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import BudgetExceeded
 from ..llm.base import Backend, Completion, Request
-from ..llm.pricing import estimate_cost
+from ..llm.pricing import call_cost
 from ..llm.schema_tools import compact_schema
 from ..llm.structured import (
     MAX_LISTED_ERRORS,
@@ -61,8 +61,7 @@ class Meter:
     def __call__(self, request: Request, completion: Completion) -> None:
         self.attempts += 1
         self.last = completion
-        cost = 0.0 if self.backend.name == "local" else estimate_cost(
-            self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing)
+        cost = call_cost(self.backend, completion, self.pricing)
         self.usage = self.usage.add(Usage(prompt_tokens=completion.prompt_tokens,
                                           completion_tokens=completion.completion_tokens, cost_usd=cost))
         if self.after_call is not None:

@@ -15,7 +15,7 @@ from .._version import __version__
 from ..errors import BudgetExceeded
 from ..grounding.article import finalize_article
 from ..grounding.duplicates import find_duplicates
-from ..llm.base import Backend
+from ..llm.base import Backend, ModeState
 from ..prompts.loader import load_prompt
 from ..schemas import Article, ArticleBrief, ModelError, RunMeta, StoryBrief, Usage
 from .article import Job, budget_error, make_job, process_article
@@ -33,10 +33,10 @@ def _notify(options: RunOptions, event: str, **info: Any) -> None:
 
 
 def _run_articles(jobs: list[Job], backend: Backend | None, options: RunOptions,
-                  budget: Budget, run_dir: RunDir | None) -> dict[str, ArticleResult]:
+                  budget: Budget, run_dir: RunDir | None, modes: ModeState | None) -> dict[str, ArticleResult]:
     results: dict[str, ArticleResult] = {}
     workers = 1 if backend is None or not backend.concurrency_safe else max(1, options.concurrency)
-    for job, result in in_threads(jobs, lambda j: process_article(j, backend, options, budget), workers):
+    for job, result in in_threads(jobs, lambda j: process_article(j, backend, options, budget, modes), workers):
         results[job.article.id] = result
         if run_dir is not None and result.brief.error is None:
             run_dir.save_article(job.article, result.brief, result.calls, result.warnings)
@@ -59,6 +59,7 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
     options = options or RunOptions()
     started = time.monotonic()
     budget = Budget(backend, options.max_cost, options.max_tokens, options.pricing)
+    modes = ModeState(backend.modes) if backend is not None else None  # lifetime: this run
     run_dir = RunDir(options.run_dir, backend, options) if options.run_dir else None
     dup_of, warnings = _duplicates(articles)
     results: dict[str, ArticleResult] = {}
@@ -73,11 +74,11 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
         else:
             todo.append(job)
     _notify(options, "start", total=len(articles), resumed=len(articles) - len(todo))
-    results.update(_run_articles(todo, backend, options, budget, run_dir))
+    results.update(_run_articles(todo, backend, options, budget, run_dir, modes))
     briefs = [results[a.id].brief for a in articles]
     unique = [(results[j.article.id].brief, j.view) for j in jobs if j.article.id not in dup_of]
     _notify(options, "synthesis_start")
-    synthesis = _synthesis(unique, backend, options, budget)
+    synthesis = _synthesis(unique, backend, options, budget, modes)
     if backend is not None and budget.exhausted and synthesis.error is None:
         synthesis.error = ModelError(kind="budget", message="synthesis not sent: the budget was used up", attempts=0)
     calls = [c for a in articles for c in results[a.id].calls] + synthesis.calls
@@ -87,15 +88,12 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
     for call in calls:
         usage = usage.add(call.usage)
     brief = StoryBrief(
-        headline=synthesis.headline, overview=synthesis.overview, overview_origin=synthesis.overview_origin,  # type: ignore[arg-type]
-        consensus=synthesis.consensus, conflicts=synthesis.conflicts, timeline=synthesis.timeline,
-        episodes=synthesis.episodes, single_source=synthesis.single_source,
-        open_questions=synthesis.open_questions, articles=briefs, synthesis_error=synthesis.error,
+        **dict(synthesis.synthesis), articles=briefs, synthesis_error=synthesis.error,
         run=RunMeta(
             tool_version=__version__,
             backend=backend.name if backend else "none",
             model=backend.model if backend else "none (extractive baseline)",
-            structured_mode=_first_mode(backend),
+            structured_mode=modes.current if modes is not None else None,
             prompts=_prompt_versions(options, backend),
             calls=calls, usage=usage,
             retries=sum(c.transport_retries for c in calls), reasks=sum(c.reasks for c in calls),
@@ -112,14 +110,14 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
 
 
 def _synthesis(unique: list[tuple[ArticleBrief, Article]], backend: Backend | None, options: RunOptions,
-               budget: Budget) -> SynthesisOutcome:
+               budget: Budget, modes: ModeState | None) -> SynthesisOutcome:
     briefs, views = [b for b, _ in unique], [a for _, a in unique]
     try:
         return synthesize(
             None if budget.exhausted else backend, briefs, views,
             max_tokens=options.synthesis_max_tokens, max_reasks=options.max_reasks,
             prompt_version=options.prompt_versions.get("synthesis"), before_call=budget.before_call,
-            after_call=budget.after_call, pricing=options.pricing,
+            after_call=budget.after_call, pricing=options.pricing, modes=modes,
         )
     except BudgetExceeded as exc:
         synthesis = synthesize(None, briefs, views)
@@ -127,11 +125,6 @@ def _synthesis(unique: list[tuple[ArticleBrief, Article]], backend: Backend | No
         return synthesis
     finally:
         budget.release()
-
-
-def _first_mode(backend: Backend | None) -> str | None:
-    modes = getattr(backend, "modes", None)
-    return modes[0] if modes else None
 
 
 def _prompt_versions(options: RunOptions, backend: Backend | None) -> dict[str, str]:

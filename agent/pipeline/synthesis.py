@@ -11,7 +11,7 @@ from ..grounding.consensus import code_consensus
 from ..grounding.support import CITED, SupportIndex, best_support, default_scorer
 from ..grounding.synthesis import verify_synthesis
 from ..grounding.timeline import build_timeline
-from ..llm.base import Backend, Request
+from ..llm.base import Backend, ModeState, Request
 from ..llm.structured import complete_structured
 from ..prompts.guide import field_guide, with_id_enums
 from ..prompts.loader import load_prompt
@@ -21,11 +21,11 @@ from ..schemas import (
     CallRecord,
     Conflict,
     ConsensusClaim,
-    Episode,
     ModelError,
+    Origin,
     SingleSourceItem,
+    StorySynthesis,
     SynthesisDraft,
-    TimelineEntry,
 )
 from ..text.match import fold
 from ..text.sentences import dedupe_sentences, is_degenerate, split_sentences
@@ -34,15 +34,9 @@ from .calls import call_record, reask_reserve
 
 @dataclass
 class SynthesisOutcome:
-    headline: str
-    overview: str
-    overview_origin: str
-    consensus: list[ConsensusClaim]
-    conflicts: list[Conflict]
-    timeline: list[TimelineEntry]
-    episodes: list[Episode]
-    single_source: list[SingleSourceItem]
-    open_questions: list[str]
+    """What the synthesis step returns: the cross-source part of the brief, and its calls."""
+
+    synthesis: StorySynthesis
     error: ModelError | None = None
     calls: list[CallRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -122,7 +116,7 @@ def _supported_sentences(text: str, articles: list[Article], index: SupportIndex
 
 
 def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: list[ArticleBrief],
-               warnings: list[str]) -> tuple[str, str, str]:
+               warnings: list[str]) -> tuple[str, str, Origin]:
     """Headline and overview: the model's where a source sentence supports them, code's otherwise.
 
     Each overview sentence must be supported by one sentence (or two adjacent ones) of one
@@ -158,6 +152,7 @@ def synthesize(
     before_call: Callable[[Request], None] | None = None,
     after_call: Callable[..., None] | None = None,
     pricing: dict[str, Any] | None = None,
+    modes: ModeState | None = None,
 ) -> SynthesisOutcome:
     """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks."""
     numeric = numeric_conflicts(briefs, articles)
@@ -173,7 +168,7 @@ def synthesize(
         result = complete_structured(
             backend, messages, SynthesisDraft,
             max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=after_call,
-            pricing=pricing, schema=schema,
+            pricing=pricing, schema=schema, modes=modes,
         )
         calls.append(call_record("synthesis", f"synthesis/{prompt_version or load_prompt('synthesis').version}", result))
         warnings.extend(f"synthesis: {w}" for w in result.warnings)
@@ -193,8 +188,9 @@ def synthesize(
     if len(briefs) >= 2 and not consensus:
         consensus = code_consensus(briefs, articles)
     headline, overview, origin = _pick_text(draft, articles, briefs, warnings)
-    return SynthesisOutcome(
+    synthesis = StorySynthesis(
         headline=headline, overview=overview, overview_origin=origin, consensus=consensus,
         conflicts=conflicts, timeline=timeline, episodes=episodes, single_source=single,
-        open_questions=list(dict.fromkeys(questions)), error=error, calls=calls, warnings=warnings,
+        open_questions=list(dict.fromkeys(questions)),
     )
+    return SynthesisOutcome(synthesis, error=error, calls=calls, warnings=warnings)

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..schemas import SENTENCE_ID_PATTERN
+
 
 def field_guide(model_cls: type[BaseModel], indent: str = "") -> str:
     """A compact, human-readable guide to a model's fields, built from its descriptions.
@@ -44,7 +46,7 @@ def with_id_enums(schema: dict[str, Any], sentence_ids: list[str], article_ids: 
         if isinstance(node, dict):
             out = {k: narrow(v) for k, v in node.items()}
             pattern = out.get("pattern")
-            if pattern == r"^a\d+\.s\d+$" and sentence_ids:
+            if pattern == SENTENCE_ID_PATTERN and sentence_ids:
                 out.pop("pattern")
                 out.pop("type", None)  # some grammar converters read "type" before "enum"
                 out["enum"] = list(sentence_ids)
