@@ -12,11 +12,21 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 _API = {
-    "summarize": "api", "summarize_article": "api", "asummarize": "api", "asummarize_article": "api",
-    "ArticleInput": "api", "Settings": "config",
+    "summarize": "api",
+    "summarize_article": "api",
+    "asummarize": "api",
+    "asummarize_article": "api",
+    "ArticleInput": "api",
+    "Settings": "config",
 }
 __all__ = [
-    "ArticleInput", "Settings", "__version__", "asummarize", "asummarize_article", "summarize", "summarize_article",
+    "ArticleInput",
+    "Settings",
+    "__version__",
+    "asummarize",
+    "asummarize_article",
+    "summarize",
+    "summarize_article",
 ]
 
 if TYPE_CHECKING:

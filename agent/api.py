@@ -50,7 +50,9 @@ class ArticleInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, description="The article text (a title or byline line at the top is fine).")
+    text: str = Field(
+        min_length=1, description="The article text (a title or byline line at the top is fine)."
+    )
     title: str | None = Field(default=None, description="The article's title, if known.")
     outlet: str | None = Field(default=None, description="The publishing outlet, e.g. 'Reuters'.")
     date: str | None = Field(default=None, description="Publication date, e.g. '2016-09-10'.")
@@ -69,7 +71,9 @@ def _as_text(item: ArticleInput | Mapping[str, Any], position: int) -> ArticleIn
     try:
         return ArticleInput.model_validate(dict(item))
     except ValidationError as exc:
-        raise InputError(f"article {position}: {validation_lines(exc, limit=1, empty='value')[0]}") from None
+        raise InputError(
+            f"article {position}: {validation_lines(exc, limit=1, empty='value')[0]}"
+        ) from None
 
 
 def _renumber(article: Article, index: int) -> Article:
@@ -87,10 +91,14 @@ def _renumber(article: Article, index: int) -> Article:
 def _checked_path(path: str, position: int) -> str:
     """Refuse strings that cannot be meant as paths, with a hint (a string is never article text)."""
     if path == "-":
-        raise InputError(f"article {position}: '-' (stdin) is not read here; pass the text as {{'text': ...}}")
+        raise InputError(
+            f"article {position}: '-' (stdin) is not read here; pass the text as {{'text': ...}}"
+        )
     if ("\n" in path or len(path) > 1024) and not os.path.exists(path):
-        raise InputError(f"article {position}: a string is read as a file path and this looks like article text; "
-                         "pass it as {'text': ...} or ArticleInput(text=...)")
+        raise InputError(
+            f"article {position}: a string is read as a file path and this looks like article text; "
+            "pass it as {'text': ...} or ArticleInput(text=...)"
+        )
     return path
 
 
@@ -102,9 +110,20 @@ def _load_item(item: ArticleLike, position: int, index: int) -> list[Article]:
         return load_inputs([_checked_path(os.fspath(item), position)])
     if isinstance(item, (ArticleInput, Mapping)):
         given = _as_text(item, position)
-        return [make_article(given.text, index=index, source=f"<text {position}>", title=given.title,
-                             outlet=given.outlet, date=given.date, url=given.url)]
-    raise InputError(f"article {position}: expected a path or an article text, not {type(item).__name__}")
+        return [
+            make_article(
+                given.text,
+                index=index,
+                source=f"<text {position}>",
+                title=given.title,
+                outlet=given.outlet,
+                date=given.date,
+                url=given.url,
+            )
+        ]
+    raise InputError(
+        f"article {position}: expected a path or an article text, not {type(item).__name__}"
+    )
 
 
 def load_articles(articles: Sequence[ArticleLike] | ArticleLike) -> list[Article]:
@@ -157,7 +176,9 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
     return base.with_overrides(**overrides)
 
 
-def run_pipeline(articles: list[Article], settings: Settings, on_progress: ProgressFn | None = None) -> StoryBrief:
+def run_pipeline(
+    articles: list[Article], settings: Settings, on_progress: ProgressFn | None = None
+) -> StoryBrief:
     """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call)."""
     from .pipeline.run import summarize_articles
 
@@ -167,8 +188,13 @@ def run_pipeline(articles: list[Article], settings: Settings, on_progress: Progr
         return summarize_articles(articles, backend, options)
 
 
-def summarize(articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None, *,
-              on_progress: ProgressFn | None = None, **overrides: Any) -> StoryBrief:
+def summarize(
+    articles: Sequence[ArticleLike] | ArticleLike,
+    settings: Settings | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    **overrides: Any,
+) -> StoryBrief:
     """Summarise several articles of one story into a StoryBrief.
 
     `articles`: paths (str / PathLike) and article texts (`ArticleInput` or dicts).
@@ -181,8 +207,13 @@ def summarize(articles: Sequence[ArticleLike] | ArticleLike, settings: Settings 
     return run_pipeline(load_articles(articles), resolved, on_progress)
 
 
-def summarize_article(article: ArticleLike, settings: Settings | None = None, *,
-                      on_progress: ProgressFn | None = None, **overrides: Any) -> ArticleBrief:
+def summarize_article(
+    article: ArticleLike,
+    settings: Settings | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    **overrides: Any,
+) -> ArticleBrief:
     """Summarise one article (a path to one file, or an article text) into an ArticleBrief."""
     resolved = resolve_settings(settings, overrides)
     loaded = load_articles([article])
@@ -191,15 +222,25 @@ def summarize_article(article: ArticleLike, settings: Settings | None = None, *,
     return run_pipeline(loaded, resolved, on_progress).articles[0]
 
 
-async def asummarize(articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None, *,
-                     on_progress: ProgressFn | None = None, **overrides: Any) -> StoryBrief:
+async def asummarize(
+    articles: Sequence[ArticleLike] | ArticleLike,
+    settings: Settings | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    **overrides: Any,
+) -> StoryBrief:
     """`summarize` run in a worker thread, for async code."""
     call = partial(summarize, articles, settings, on_progress=on_progress, **overrides)
     return await anyio.to_thread.run_sync(call)
 
 
-async def asummarize_article(article: ArticleLike, settings: Settings | None = None, *,
-                             on_progress: ProgressFn | None = None, **overrides: Any) -> ArticleBrief:
+async def asummarize_article(
+    article: ArticleLike,
+    settings: Settings | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    **overrides: Any,
+) -> ArticleBrief:
     """`summarize_article` run in a worker thread, for async code."""
     call = partial(summarize_article, article, settings, on_progress=on_progress, **overrides)
     return await anyio.to_thread.run_sync(call)

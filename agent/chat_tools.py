@@ -42,7 +42,9 @@ class ToolArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    def run(self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int) -> ToolResult:
+    def run(
+        self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int
+    ) -> ToolResult:
         raise NotImplementedError
 
 
@@ -50,21 +52,38 @@ class RunArgs(ToolArgs):
     """Options shared by the summarising tools; omitted ones come from the server's settings."""
 
     backend: BackendName | None = Field(
-        default=None, description="local (embedded small model), openai (an OpenAI-compatible endpoint), "
-                                  "replay (recorded responses) or none (no model: code-only extractive brief).")
+        default=None,
+        description="local (embedded small model), openai (an OpenAI-compatible endpoint), "
+        "replay (recorded responses) or none (no model: code-only extractive brief).",
+    )
     model: str | None = Field(default=None, description="Model name for the openai backend.")
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
-    max_cost: float | None = Field(default=None, ge=0, description="Stop before a call that could take the run over this many USD.")
-    max_tokens: int | None = Field(default=None, gt=0, description="Stop before a call that could take the run over this many tokens.")
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
+    max_cost: float | None = Field(
+        default=None,
+        ge=0,
+        description="Stop before a call that could take the run over this many USD.",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Stop before a call that could take the run over this many tokens.",
+    )
     concurrency: int | None = Field(default=None, gt=0, description="Parallel model calls.")
 
     def overrides(self) -> dict[str, Any]:
         """The settings this call overrides (the fields that were given)."""
-        return {name: getattr(self, name) for name in RunArgs.model_fields if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name)
+            for name in RunArgs.model_fields
+            if getattr(self, name) is not None
+        }
 
     def settings(self, base: Settings | None) -> Settings:
         """`base` with this call's options. A call that names another endpoint gets no API key:
-        the configured key is never sent to a URL the caller chose."""
+        the configured key is never sent to a URL the caller chose.
+        """
         base = base if base is not None else Settings()
         resolved = base.with_overrides(**self.overrides())
         if resolved.api_key is not None and resolved.base_url != base.base_url:
@@ -73,9 +92,13 @@ class RunArgs(ToolArgs):
 
 
 class SummarizeArticlesArgs(RunArgs):
-    articles: list[str | ArticleInput] = Field(min_length=1, max_length=50, description=PATHS_OR_TEXTS)
+    articles: list[str | ArticleInput] = Field(
+        min_length=1, max_length=50, description=PATHS_OR_TEXTS
+    )
 
-    def run(self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int) -> ToolResult:
+    def run(
+        self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int
+    ) -> ToolResult:
         story = api.summarize(list(self.articles), self.settings(settings), on_progress=on_progress)
         return ToolResult(story.model_dump(mode="json"), story_text(story, text_limit))
 
@@ -83,18 +106,26 @@ class SummarizeArticlesArgs(RunArgs):
 class SummarizeArticleArgs(RunArgs):
     article: str | ArticleInput = Field(
         description="One article: a file path (string) or an object with 'text' and optional "
-                    "'title', 'outlet', 'date', 'url'.")
+        "'title', 'outlet', 'date', 'url'."
+    )
 
-    def run(self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int) -> ToolResult:
-        brief = api.summarize_article(self.article, self.settings(settings), on_progress=on_progress)
+    def run(
+        self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int
+    ) -> ToolResult:
+        brief = api.summarize_article(
+            self.article, self.settings(settings), on_progress=on_progress
+        )
         return ToolResult(brief.model_dump(mode="json"), article_text(brief, text_limit))
 
 
 class BriefSchemaArgs(ToolArgs):
     which: Literal["story", "article", "all"] = Field(
-        default="all", description="story (StoryBrief), article (ArticleBrief) or all (both).")
+        default="all", description="story (StoryBrief), article (ArticleBrief) or all (both)."
+    )
 
-    def run(self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int) -> ToolResult:
+    def run(
+        self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int
+    ) -> ToolResult:
         from .schemas import schema_document
 
         doc = schema_document(self.which)
@@ -109,19 +140,25 @@ class ToolSpec:
 
 
 TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("summarize_articles",
-             "Summarise several news reports of one story into a grounded brief: what each source says, "
-             "what they agree on, where they disagree (numbers, claims), a timeline, and what could not "
-             "be verified. Every claim cites article and sentence ids (a2.s14). Returns a StoryBrief.",
-             SummarizeArticlesArgs),
-    ToolSpec("summarize_article",
-             "Summarise one news article into a verified brief: headline, summary, key points with the "
-             "sentences that support them, people and organisations, quotes, figures and dated events. "
-             "Returns an ArticleBrief.",
-             SummarizeArticleArgs),
-    ToolSpec("brief_schema",
-             "Return the JSON Schemas of newsbrief's outputs (StoryBrief, ArticleBrief) and their version.",
-             BriefSchemaArgs),
+    ToolSpec(
+        "summarize_articles",
+        "Summarise several news reports of one story into a grounded brief: what each source says, "
+        "what they agree on, where they disagree (numbers, claims), a timeline, and what could not "
+        "be verified. Every claim cites article and sentence ids (a2.s14). Returns a StoryBrief.",
+        SummarizeArticlesArgs,
+    ),
+    ToolSpec(
+        "summarize_article",
+        "Summarise one news article into a verified brief: headline, summary, key points with the "
+        "sentences that support them, people and organisations, quotes, figures and dated events. "
+        "Returns an ArticleBrief.",
+        SummarizeArticleArgs,
+    ),
+    ToolSpec(
+        "brief_schema",
+        "Return the JSON Schemas of newsbrief's outputs (StoryBrief, ArticleBrief) and their version.",
+        BriefSchemaArgs,
+    ),
 )
 
 
@@ -156,13 +193,25 @@ def input_schema(args: type[BaseModel]) -> dict[str, Any]:
 
 def openai_tools(specs: tuple[ToolSpec, ...] = TOOLS) -> list[dict[str, Any]]:
     """Definitions for OpenAI-compatible chat completions (`tools=`)."""
-    return [{"type": "function", "function": {"name": s.name, "description": s.description,
-                                              "parameters": input_schema(s.args)}} for s in specs]
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": s.name,
+                "description": s.description,
+                "parameters": input_schema(s.args),
+            },
+        }
+        for s in specs
+    ]
 
 
 def anthropic_tools(specs: tuple[ToolSpec, ...] = TOOLS) -> list[dict[str, Any]]:
     """Definitions for the Anthropic Messages API (`tools=`)."""
-    return [{"name": s.name, "description": s.description, "input_schema": input_schema(s.args)} for s in specs]
+    return [
+        {"name": s.name, "description": s.description, "input_schema": input_schema(s.args)}
+        for s in specs
+    ]
 
 
 # --------------------------------------------------------------------------- running a call
@@ -179,7 +228,10 @@ def trim(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = text.rfind("\n", 0, limit)
-    return text[: cut if cut > 0 else limit] + "\n\n... (trimmed; the full brief is in the structured result)\n"
+    return (
+        text[: cut if cut > 0 else limit]
+        + "\n\n... (trimmed; the full brief is in the structured result)\n"
+    )
 
 
 def story_text(brief: StoryBrief, limit: int = MAX_TEXT_CHARS) -> str:
@@ -205,8 +257,14 @@ def parse_arguments(spec: ToolSpec, arguments: Mapping[str, Any] | None) -> Tool
         raise InputError(f"{spec.name}: invalid arguments: " + "; ".join(lines)) from None
 
 
-def run_tool(name: str, arguments: Mapping[str, Any] | None, settings: Settings | None = None, *,
-             on_progress: ProgressFn | None = None, text_limit: int = MAX_TEXT_CHARS) -> ToolResult:
+def run_tool(
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    settings: Settings | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    text_limit: int = MAX_TEXT_CHARS,
+) -> ToolResult:
     """Run one tool call (blocking). Raises NewsbriefError (InputError, ConfigError...) with one line."""
     args = parse_arguments(tool_spec(name), arguments)
     return args.run(settings, on_progress, text_limit)

@@ -48,7 +48,9 @@ _ENV_ALIASES = {
 }
 
 # The config file being read while a Settings is constructed (see Settings.__init__).
-_CONFIG_FILE: contextvars.ContextVar[ConfigFile | None] = contextvars.ContextVar("newsbrief_config", default=None)
+_CONFIG_FILE: contextvars.ContextVar[ConfigFile | None] = contextvars.ContextVar(
+    "newsbrief_config", default=None
+)
 
 
 class ConfigFile:
@@ -63,7 +65,10 @@ class ConfigFile:
         data = load_toml(path, "config file")
         values = {key.replace("-", "_"): value for key, value in data.items()}
         for key in _PATH_FIELDS:
-            if isinstance(values.get(key), str) and not Path(values[key]).expanduser().is_absolute():
+            if (
+                isinstance(values.get(key), str)
+                and not Path(values[key]).expanduser().is_absolute()
+            ):
                 values[key] = str(path.parent / values[key])
         return cls(path, values)
 
@@ -90,33 +95,67 @@ class Settings(BaseSettings):
     """Everything a newsbrief run can be configured with (see the module docstring)."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", populate_by_name=True, env_ignore_empty=True,
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        populate_by_name=True,
+        env_ignore_empty=True,
         validate_default=True,
     )
 
     backend: BackendName | None = Field(
-        default=None, description="local, openai, replay or none (no model); default: openai when base_url "
-                                  "is set, replay when replay_dir is set, else local")
+        default=None,
+        description="local, openai, replay or none (no model); default: openai when base_url "
+        "is set, replay when replay_dir is set, else local",
+    )
     model: str | None = Field(default=None, description="Model name for the openai backend.")
     base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices(*_ENV_ALIASES["base_url"]),
-        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
+        default=None,
+        validation_alias=AliasChoices(*_ENV_ALIASES["base_url"]),
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.",
+    )
     api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices(*_ENV_ALIASES["api_key"]),
-        description="API key for the openai backend (never printed).")
+        default=None,
+        validation_alias=AliasChoices(*_ENV_ALIASES["api_key"]),
+        description="API key for the openai backend (never printed).",
+    )
     timeout: float = Field(default=120.0, gt=0, description="Seconds per HTTP request.")
     concurrency: int = Field(default=4, gt=0, description="Parallel model calls.")
     max_reasks: int = Field(default=2, ge=0, description="Re-asks after an invalid reply.")
-    max_cost: float | None = Field(default=None, ge=0, description="Stop before a call that could take the run over this many USD.")
-    max_tokens: int | None = Field(default=None, gt=0, description="Stop before a call that could take the run over this many tokens.")
-    pricing_file: Path | None = Field(default=None, description="JSON or TOML pricing table overriding the built-in one.")
-    run_dir: Path | None = Field(default=None, description="Save each finished article here; a rerun resumes.")
-    record_dir: Path | None = Field(default=None, description="Record every model response here (for replay).")
-    replay_dir: Path | None = Field(default=None, description="Answer from recordings in this directory.")
-    cache_dir: Path | None = Field(default=None, description="Cache model responses here; a repeated request is answered from it.")
-    article_max_tokens: int = Field(default=700, gt=0, description="Completion token limit of a per-article call.")
-    synthesis_max_tokens: int = Field(default=700, gt=0, description="Completion token limit of the synthesis call.")
-    max_chunks: int = Field(default=8, gt=0, description="Most chunks a long article is split into.")
+    max_cost: float | None = Field(
+        default=None,
+        ge=0,
+        description="Stop before a call that could take the run over this many USD.",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Stop before a call that could take the run over this many tokens.",
+    )
+    pricing_file: Path | None = Field(
+        default=None, description="JSON or TOML pricing table overriding the built-in one."
+    )
+    run_dir: Path | None = Field(
+        default=None, description="Save each finished article here; a rerun resumes."
+    )
+    record_dir: Path | None = Field(
+        default=None, description="Record every model response here (for replay)."
+    )
+    replay_dir: Path | None = Field(
+        default=None, description="Answer from recordings in this directory."
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Cache model responses here; a repeated request is answered from it.",
+    )
+    article_max_tokens: int = Field(
+        default=700, gt=0, description="Completion token limit of a per-article call."
+    )
+    synthesis_max_tokens: int = Field(
+        default=700, gt=0, description="Completion token limit of the synthesis call."
+    )
+    max_chunks: int = Field(
+        default=8, gt=0, description="Most chunks a long article is split into."
+    )
 
     _config_path: Path | None = PrivateAttr(default=None)
 
@@ -133,8 +172,11 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _FileSource(settings_cls)
@@ -161,8 +203,16 @@ class Settings(BaseSettings):
     def backend_key(self) -> tuple[Any, ...]:
         """What identifies the backend these settings build (for caching; holds the key)."""
         key = self.api_key.get_secret_value() if self.api_key else None
-        return (self.backend_name(), self.model, self.base_url, key, self.timeout,
-                self.record_dir, self.replay_dir, self.cache_dir)
+        return (
+            self.backend_name(),
+            self.model,
+            self.base_url,
+            key,
+            self.timeout,
+            self.record_dir,
+            self.replay_dir,
+            self.cache_dir,
+        )
 
     def make_backend(self) -> Backend | None:
         """A new backend for these settings; None for the code-only mode (`backend="none"`)."""
@@ -172,9 +222,13 @@ class Settings(BaseSettings):
         from .llm.factory import make_backend
 
         return make_backend(
-            name, model=self.model, base_url=self.base_url,
+            name,
+            model=self.model,
+            base_url=self.base_url,
             api_key=self.api_key.get_secret_value() if self.api_key else None,
-            record_dir=_str(self.record_dir), replay_dir=_str(self.replay_dir), cache_dir=_str(self.cache_dir),
+            record_dir=_str(self.record_dir),
+            replay_dir=_str(self.replay_dir),
+            cache_dir=_str(self.cache_dir),
             timeout=self.timeout,
         )
 
@@ -188,10 +242,16 @@ class Settings(BaseSettings):
 
             pricing = load_pricing(str(self.pricing_file))
         return RunOptions(
-            concurrency=self.concurrency, max_reasks=self.max_reasks,
-            article_max_tokens=self.article_max_tokens, synthesis_max_tokens=self.synthesis_max_tokens,
-            max_chunks=self.max_chunks, max_cost=self.max_cost, max_tokens=self.max_tokens,
-            run_dir=self.run_dir, pricing=pricing, on_progress=on_progress,
+            concurrency=self.concurrency,
+            max_reasks=self.max_reasks,
+            article_max_tokens=self.article_max_tokens,
+            synthesis_max_tokens=self.synthesis_max_tokens,
+            max_chunks=self.max_chunks,
+            max_cost=self.max_cost,
+            max_tokens=self.max_tokens,
+            run_dir=self.run_dir,
+            pricing=pricing,
+            on_progress=on_progress,
         )
 
 
@@ -228,7 +288,9 @@ def _origin(field: str, arguments: dict[str, Any], config: ConfigFile | None) ->
     return "default"
 
 
-def describe_errors(exc: ValidationError, arguments: dict[str, Any], config: ConfigFile | None) -> str:
+def describe_errors(
+    exc: ValidationError, arguments: dict[str, Any], config: ConfigFile | None
+) -> str:
     """One line naming each bad setting, where it came from and what is wrong (never the value)."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False):

@@ -34,9 +34,12 @@ class BudgetExceeded(NewsbriefError):
     exit_code = EXIT_BUDGET
 
 
-def error_path(loc: tuple[int | str, ...] | list[int | str], *, json_style: bool = False, prefix: str = "") -> str:
+def error_path(
+    loc: tuple[int | str, ...] | list[int | str], *, json_style: bool = False, prefix: str = ""
+) -> str:
     """The location of a pydantic error as one path: `key_points.0.text`, or with
-    `json_style` `articles[2].key_facts[1].text` (after `prefix`)."""
+    `json_style` `articles[2].key_facts[1].text` (after `prefix`).
+    """
     path = prefix
     for part in loc:
         if json_style and isinstance(part, int):
@@ -46,14 +49,24 @@ def error_path(loc: tuple[int | str, ...] | list[int | str], *, json_style: bool
     return path
 
 
-def validation_lines(exc: object, *, limit: int | None = None, empty: str = "(root)",
-                     json_style: bool = False, prefix: str = "") -> list[str]:
+def validation_lines(
+    exc: object,
+    *,
+    limit: int | None = None,
+    empty: str = "(root)",
+    json_style: bool = False,
+    prefix: str = "",
+) -> list[str]:
     """One line per error of a pydantic `ValidationError` (`path: message`), the one way
     every layer turns a validation failure into text; beyond `limit`, '... and N more'.
-    Input values are never shown (they may be long or secret)."""
+    Input values are never shown (they may be long or secret).
+    """
     errors = exc.errors(include_url=False, include_input=False)  # type: ignore[attr-defined]
     shown = errors if limit is None else errors[:limit]
-    lines = [f"{error_path(e['loc'], json_style=json_style, prefix=prefix) or empty}: {e['msg']}" for e in shown]
+    lines = [
+        f"{error_path(e['loc'], json_style=json_style, prefix=prefix) or empty}: {e['msg']}"
+        for e in shown
+    ]
     if limit is not None and len(errors) > limit:
         lines.append(f"... and {len(errors) - limit} more")
     return lines

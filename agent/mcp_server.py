@@ -48,8 +48,11 @@ INSTRUCTIONS = (
 class ProgressBridge:
     """The pipeline's on_progress callback (any thread) -> MCP progress notifications (event loop)."""
 
-    def __init__(self, portal: anyio.from_thread.BlockingPortal,
-                 report: Callable[[float, float | None, str | None], Awaitable[None]]):
+    def __init__(
+        self,
+        portal: anyio.from_thread.BlockingPortal,
+        report: Callable[[float, float | None, str | None], Awaitable[None]],
+    ):
         self._portal = portal
         self._report = report
         self._done = 0
@@ -105,13 +108,17 @@ def _sdk_types() -> Any:
     try:
         from mcp import types
     except ImportError:
-        raise ConfigError("the MCP server needs the 'mcp' package: pip install 'newsbrief[mcp]'") from None
+        raise ConfigError(
+            "the MCP server needs the 'mcp' package: pip install 'newsbrief[mcp]'"
+        ) from None
     return types
 
 
 def _result(result: ToolResult) -> types.CallToolResult:
     t = _sdk_types()
-    return t.CallToolResult(content=[t.TextContent(type="text", text=result.text)], structured_content=result.structured)
+    return t.CallToolResult(
+        content=[t.TextContent(type="text", text=result.text)], structured_content=result.structured
+    )
 
 
 def _error(message: str) -> types.CallToolResult:
@@ -122,18 +129,32 @@ def _error(message: str) -> types.CallToolResult:
 def output_schemas() -> dict[str, dict[str, Any]]:
     from .schemas import schema_document
 
-    return {"summarize_articles": schema_document("story"), "summarize_article": schema_document("article"),
-            "brief_schema": {"type": "object", "description": "The JSON Schemas, keyed by model name, or one schema."}}
+    return {
+        "summarize_articles": schema_document("story"),
+        "summarize_article": schema_document("article"),
+        "brief_schema": {
+            "type": "object",
+            "description": "The JSON Schemas, keyed by model name, or one schema.",
+        },
+    }
 
 
 def list_tools() -> list[types.Tool]:
     outputs = output_schemas()
-    return [_sdk_types().Tool(name=s.name, description=s.description, input_schema=input_schema(s.args),
-                       output_schema=outputs[s.name]) for s in TOOLS]
+    return [
+        _sdk_types().Tool(
+            name=s.name,
+            description=s.description,
+            input_schema=input_schema(s.args),
+            output_schema=outputs[s.name],
+        )
+        for s in TOOLS
+    ]
 
 
-async def call_tool(settings: Settings, ctx: ServerRequestContext, name: str,
-                    arguments: dict[str, Any] | None) -> types.CallToolResult:
+async def call_tool(
+    settings: Settings, ctx: ServerRequestContext, name: str, arguments: dict[str, Any] | None
+) -> types.CallToolResult:
     """Run one call in a worker thread; every failure becomes a one-line tool error."""
     try:
         return _result(await _run_with_progress(ctx, partial(run_tool, name, arguments, settings)))
@@ -154,11 +175,18 @@ def build_server(settings: Settings) -> Server:
     async def on_list_tools(ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
         return t.ListToolsResult(tools=catalogue)
 
-    async def on_call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def on_call_tool(
+        ctx: ServerRequestContext, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
         return await call_tool(settings, ctx, params.name, params.arguments)
 
-    return Server("newsbrief", version=__version__, instructions=INSTRUCTIONS,
-                  on_list_tools=on_list_tools, on_call_tool=on_call_tool)
+    return Server(
+        "newsbrief",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+    )
 
 
 async def serve_stdio(settings: Settings) -> None:

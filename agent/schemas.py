@@ -26,7 +26,10 @@ SENTENCE_ID_PATTERN = rf"^{SENTENCE_ID}$"
 
 SentenceId = Annotated[
     str,
-    Field(pattern=SENTENCE_ID_PATTERN, description="A sentence id such as 'a2.s14' (article 2, sentence 14)."),
+    Field(
+        pattern=SENTENCE_ID_PATTERN,
+        description="A sentence id such as 'a2.s14' (article 2, sentence 14).",
+    ),
 ]
 ArticleId = Annotated[str, Field(pattern=r"^a\d+$", description="An article id such as 'a2'.")]
 
@@ -42,29 +45,51 @@ class Sentence(Strict):
     id: SentenceId
     text: str = Field(description="The sentence text exactly as it stands in the article body.")
     start: int = Field(ge=0, description="Character offset of the sentence start in Article.text.")
-    end: int = Field(ge=0, description="Character offset one past the sentence end in Article.text.")
+    end: int = Field(
+        ge=0, description="Character offset one past the sentence end in Article.text."
+    )
 
 
 class Article(Strict):
     id: ArticleId
-    source: str = Field(description="Where the article came from: a path, '<stdin>' or 'file.jsonl:LINE'.")
+    source: str = Field(
+        description="Where the article came from: a path, '<stdin>' or 'file.jsonl:LINE'."
+    )
     title: str | None = Field(default=None, description="Title, given or detected from the text.")
-    outlet: str | None = Field(default=None, description="Publishing outlet, when given or stated in the text.")
-    date: dt.date | None = Field(default=None, description="Publication date, when given or stated in the text.")
-    date_text: str | None = Field(default=None, description="The publication date as written in the source.")
+    outlet: str | None = Field(
+        default=None, description="Publishing outlet, when given or stated in the text."
+    )
+    date: dt.date | None = Field(
+        default=None, description="Publication date, when given or stated in the text."
+    )
+    date_text: str | None = Field(
+        default=None, description="The publication date as written in the source."
+    )
     url: str | None = Field(default=None, description="URL of the article, when given.")
-    text: str = Field(description="The cleaned article body (boilerplate removed) that sentence offsets refer to.")
+    text: str = Field(
+        description="The cleaned article body (boilerplate removed) that sentence offsets refer to."
+    )
     sentences: list[Sentence] = Field(description="The body split into sentences with stable ids.")
-    removed_lines: list[str] = Field(default_factory=list, description="Boilerplate lines stripped from the input.")
-    warnings: list[str] = Field(default_factory=list, description="What ingest noticed (encoding fallback, truncation...).")
-    sha256: str = Field(description="SHA-256 of the cleaned text, used to detect duplicates and to resume runs.")
+    removed_lines: list[str] = Field(
+        default_factory=list, description="Boilerplate lines stripped from the input."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What ingest noticed (encoding fallback, truncation...)."
+    )
+    sha256: str = Field(
+        description="SHA-256 of the cleaned text, used to detect duplicates and to resume runs."
+    )
 
 
 # --------------------------------------------------------------------------- drafts (model-facing)
 
 
 class DraftKeyPoint(Strict):
-    text: str = Field(min_length=12, max_length=220, description="One fact the article reports, in one plain sentence.")
+    text: str = Field(
+        min_length=12,
+        max_length=220,
+        description="One fact the article reports, in one plain sentence.",
+    )
     sentence_ids: list[SentenceId] = Field(
         min_length=1, max_length=3, description="Ids of the article sentences that state this fact."
     )
@@ -81,42 +106,76 @@ class DraftEntity(Strict):
 
 class DraftQuote(Strict):
     speaker: str = Field(max_length=80, description="Who said it, as named in the article.")
-    text: str = Field(max_length=300, description="The quoted words, copied exactly, without quotation marks.")
+    text: str = Field(
+        max_length=300, description="The quoted words, copied exactly, without quotation marks."
+    )
     sentence_id: SentenceId
 
 
 class DraftFigure(Strict):
-    value: str = Field(max_length=40, description="The number exactly as written, e.g. '400,000' or 'five'.")
-    unit: str = Field(default="", max_length=40, description="Unit, e.g. 'people', 'hours', 'USD'; empty if none.")
-    counts: str = Field(max_length=100, description="What the number counts, e.g. 'people killed in the war'.")
+    value: str = Field(
+        max_length=40, description="The number exactly as written, e.g. '400,000' or 'five'."
+    )
+    unit: str = Field(
+        default="", max_length=40, description="Unit, e.g. 'people', 'hours', 'USD'; empty if none."
+    )
+    counts: str = Field(
+        max_length=100, description="What the number counts, e.g. 'people killed in the war'."
+    )
     sentence_id: SentenceId
 
 
 class DraftEvent(Strict):
     what: str = Field(max_length=160, description="What happened or will happen.")
-    when: str = Field(max_length=60, description="When, as written in the article, e.g. 'on Monday'.")
+    when: str = Field(
+        max_length=60, description="When, as written in the article, e.g. 'on Monday'."
+    )
     sentence_id: SentenceId
 
 
 class ArticleDraft(Strict):
-    headline: str = Field(min_length=8, max_length=120, description="A neutral headline for this article, at most 15 words.")
-    summary: str = Field(min_length=20, max_length=500, description="Two to four sentences saying what the article reports.")
-    key_points: list[DraftKeyPoint] = Field(min_length=1, max_length=5, description="The main facts, most important first.")
-    entities: list[DraftEntity] = Field(default_factory=list, max_length=6, description="People and organisations that matter.")
-    quotes: list[DraftQuote] = Field(default_factory=list, max_length=3, description="Direct quotes.")
-    figures: list[DraftFigure] = Field(default_factory=list, max_length=4, description="Numbers that matter.")
-    events: list[DraftEvent] = Field(default_factory=list, max_length=3, description="Dated events.")
+    headline: str = Field(
+        min_length=8,
+        max_length=120,
+        description="A neutral headline for this article, at most 15 words.",
+    )
+    summary: str = Field(
+        min_length=20,
+        max_length=500,
+        description="Two to four sentences saying what the article reports.",
+    )
+    key_points: list[DraftKeyPoint] = Field(
+        min_length=1, max_length=5, description="The main facts, most important first."
+    )
+    entities: list[DraftEntity] = Field(
+        default_factory=list, max_length=6, description="People and organisations that matter."
+    )
+    quotes: list[DraftQuote] = Field(
+        default_factory=list, max_length=3, description="Direct quotes."
+    )
+    figures: list[DraftFigure] = Field(
+        default_factory=list, max_length=4, description="Numbers that matter."
+    )
+    events: list[DraftEvent] = Field(
+        default_factory=list, max_length=3, description="Dated events."
+    )
 
 
 class DraftConsensus(Strict):
-    claim: str = Field(min_length=12, max_length=220, description="A fact two or more sources report.")
-    article_ids: list[ArticleId] = Field(min_length=2, max_length=12, description="The articles that report it.")
+    claim: str = Field(
+        min_length=12, max_length=220, description="A fact two or more sources report."
+    )
+    article_ids: list[ArticleId] = Field(
+        min_length=2, max_length=12, description="The articles that report it."
+    )
 
 
 class DraftConflict(Strict):
     topic: str = Field(max_length=160, description="What the sources disagree about.")
     description: str = Field(max_length=250, description="How they disagree, naming each side.")
-    article_ids: list[ArticleId] = Field(min_length=2, max_length=12, description="The disagreeing articles.")
+    article_ids: list[ArticleId] = Field(
+        min_length=2, max_length=12, description="The disagreeing articles."
+    )
 
 
 class DraftSingleSource(Strict):
@@ -125,11 +184,25 @@ class DraftSingleSource(Strict):
 
 
 class SynthesisDraft(Strict):
-    headline: str = Field(min_length=8, max_length=120, description="A neutral headline for the whole story, at most 15 words.")
-    overview: str = Field(min_length=20, max_length=600, description="Three to five sentences on what the sources report together.")
-    consensus: list[DraftConsensus] = Field(default_factory=list, max_length=5, description="Facts reported by two or more articles.")
-    conflicts: list[DraftConflict] = Field(default_factory=list, max_length=4, description="Where the articles disagree.")
-    single_source: list[DraftSingleSource] = Field(default_factory=list, max_length=4, description="Facts only one article reports.")
+    headline: str = Field(
+        min_length=8,
+        max_length=120,
+        description="A neutral headline for the whole story, at most 15 words.",
+    )
+    overview: str = Field(
+        min_length=20,
+        max_length=600,
+        description="Three to five sentences on what the sources report together.",
+    )
+    consensus: list[DraftConsensus] = Field(
+        default_factory=list, max_length=5, description="Facts reported by two or more articles."
+    )
+    conflicts: list[DraftConflict] = Field(
+        default_factory=list, max_length=4, description="Where the articles disagree."
+    )
+    single_source: list[DraftSingleSource] = Field(
+        default_factory=list, max_length=4, description="Facts only one article reports."
+    )
     open_questions: list[Annotated[str, Field(max_length=160)]] = Field(
         default_factory=list, max_length=3, description="What the sources leave unanswered."
     )
@@ -143,8 +216,12 @@ SupportLevel = Literal["supported", "partial", "unsupported", "invalid_ids"]
 
 class Usage(Strict):
     prompt_tokens: int = Field(default=0, ge=0, description="Prompt tokens over every attempt.")
-    completion_tokens: int = Field(default=0, ge=0, description="Completion tokens over every attempt.")
-    cost_usd: float = Field(default=0.0, ge=0, description="Estimated cost in US dollars from the pricing table.")
+    completion_tokens: int = Field(
+        default=0, ge=0, description="Completion tokens over every attempt."
+    )
+    cost_usd: float = Field(
+        default=0.0, ge=0, description="Estimated cost in US dollars from the pricing table."
+    )
 
     def add(self, other: Usage) -> Usage:
         return Usage(
@@ -155,16 +232,32 @@ class Usage(Strict):
 
 
 class ModelError(Strict):
-    kind: Literal["invalid_json", "schema", "length", "empty", "refusal", "transport", "budget", "replay_miss", "other"]
+    kind: Literal[
+        "invalid_json",
+        "schema",
+        "length",
+        "empty",
+        "refusal",
+        "transport",
+        "budget",
+        "replay_miss",
+        "other",
+    ]
     message: str = Field(description="One line saying what went wrong.")
     attempts: int = Field(ge=0, description="How many model calls were made before giving up.")
-    last_output: str | None = Field(default=None, description="The last reply (truncated to 2,000 characters).")
-    usage: Usage = Field(default_factory=Usage, description="Tokens and cost spent on the failed attempts.")
+    last_output: str | None = Field(
+        default=None, description="The last reply (truncated to 2,000 characters)."
+    )
+    usage: Usage = Field(
+        default_factory=Usage, description="Tokens and cost spent on the failed attempts."
+    )
 
 
 class VerificationIssue(Strict):
     item: str = Field(description="Which item failed, e.g. 'quotes[2]' or 'key_points[0]'.")
-    check: str = Field(description="Which check failed, e.g. 'verbatim', 'speaker', 'figure_in_sentence'.")
+    check: str = Field(
+        description="Which check failed, e.g. 'verbatim', 'speaker', 'figure_in_sentence'."
+    )
     detail: str = Field(description="What was found instead.")
 
 
@@ -173,16 +266,23 @@ class Verification(Strict):
     passed: int = Field(ge=0, description="How many passed every check.")
     issues: list[VerificationIssue] = Field(default_factory=list, description="Every failed check.")
     dropped: list[str] = Field(
-        default_factory=list, description="Model items removed because the source does not support them."
+        default_factory=list,
+        description="Model items removed because the source does not support them.",
     )
 
 
 class KeyPoint(Strict):
     text: str = Field(description="One fact the article reports.")
     sentence_ids: list[SentenceId] = Field(description="Sentences cited as support.")
-    support: SupportLevel = Field(description="How well the cited sentences support the text (checked by code).")
-    support_score: float = Field(ge=0, le=1, description="Share of the point's content words found in the cited sentences.")
-    origin: Origin = Field(description="'model' when the language model wrote it, 'code' for extractive fallbacks.")
+    support: SupportLevel = Field(
+        description="How well the cited sentences support the text (checked by code)."
+    )
+    support_score: float = Field(
+        ge=0, le=1, description="Share of the point's content words found in the cited sentences."
+    )
+    origin: Origin = Field(
+        description="'model' when the language model wrote it, 'code' for extractive fallbacks."
+    )
 
 
 class Entity(Strict):
@@ -198,8 +298,12 @@ class Quote(Strict):
     text: str = Field(description="The quoted words.")
     sentence_id: SentenceId
     origin: Origin
-    verbatim: bool = Field(description="True when the text appears verbatim in the source (quotes and spaces normalised).")
-    speaker_verified: bool = Field(description="True when the speaker is named in or next to the quote's sentence.")
+    verbatim: bool = Field(
+        description="True when the text appears verbatim in the source (quotes and spaces normalised)."
+    )
+    speaker_verified: bool = Field(
+        description="True when the speaker is named in or next to the quote's sentence."
+    )
 
 
 class Figure(Strict):
@@ -207,7 +311,9 @@ class Figure(Strict):
     value: float | None = Field(description="The number parsed, when it can be.")
     unit: str = Field(description="Unit ('' if none).")
     counts: str = Field(description="What the number counts.")
-    qualifier: str | None = Field(default=None, description="'more than', 'up to', 'almost', 'about' ... as written.")
+    qualifier: str | None = Field(
+        default=None, description="'more than', 'up to', 'almost', 'about' ... as written."
+    )
     sentence_id: SentenceId
     origin: Origin
     verified: bool = Field(description="True when the value appears in the cited sentence.")
@@ -216,11 +322,15 @@ class Figure(Strict):
 class Event(Strict):
     what: str
     when_text: str = Field(description="When, as written.")
-    date: dt.date | None = Field(description="The date resolved from the text and the publication date, if possible.")
+    date: dt.date | None = Field(
+        description="The date resolved from the text and the publication date, if possible."
+    )
     date_precision: Literal["day", "month", "year", "unknown"]
     sentence_id: SentenceId
     origin: Origin
-    verified: bool = Field(description="True when the time expression appears in the cited sentence.")
+    verified: bool = Field(
+        description="True when the time expression appears in the cited sentence."
+    )
 
 
 class ArticleBrief(Strict):
@@ -228,11 +338,15 @@ class ArticleBrief(Strict):
     source: str = Field(description="Where the article came from.")
     title: str | None
     outlet: str | None
-    date: dt.date | None = Field(description="Publication date when the text or the input states it.")
+    date: dt.date | None = Field(
+        description="Publication date when the text or the input states it."
+    )
     url: str | None = None
     headline: str
     summary: str
-    summary_origin: Origin = Field(description="'code' when the model failed and lead sentences stand in.")
+    summary_origin: Origin = Field(
+        description="'code' when the model failed and lead sentences stand in."
+    )
     key_points: list[KeyPoint]
     entities: list[Entity]
     quotes: list[Quote]
@@ -243,13 +357,17 @@ class ArticleBrief(Strict):
         default_factory=list,
         description="What a reader must know: 'prompt_injection_suspected', 'chunked:3', 'duplicate_of:a1'...",
     )
-    error: ModelError | None = Field(default=None, description="Set when the model failed for this article.")
+    error: ModelError | None = Field(
+        default=None, description="Set when the model failed for this article."
+    )
 
 
 class Position(Strict):
     article_id: ArticleId
     statement: str = Field(description="What this source says, e.g. 'more than 400,000 killed'.")
-    value: float | None = Field(default=None, description="The number this source gives, for numeric conflicts.")
+    value: float | None = Field(
+        default=None, description="The number this source gives, for numeric conflicts."
+    )
     sentence_ids: list[SentenceId] = Field(default_factory=list)
 
 
@@ -258,13 +376,17 @@ class Conflict(Strict):
     topic: str
     positions: list[Position] = Field(min_length=2, description="Each source's side.")
     origin: Origin
-    note: str = Field(default="", description="Context, e.g. that the figures may be as of different dates.")
+    note: str = Field(
+        default="", description="Context, e.g. that the figures may be as of different dates."
+    )
 
 
 class ConsensusClaim(Strict):
     claim: str
     article_ids: list[ArticleId] = Field(min_length=2)
-    sentence_ids: list[SentenceId] = Field(default_factory=list, description="Supporting sentences found by code.")
+    sentence_ids: list[SentenceId] = Field(
+        default_factory=list, description="Supporting sentences found by code."
+    )
     verified: bool = Field(description="True when code found support in every cited article.")
     origin: Origin
 
@@ -312,7 +434,9 @@ class RunMeta(Strict):
     tool_version: str
     backend: str
     model: str
-    structured_mode: str | None = Field(default=None, description="'json_schema', 'json_object', 'prompted'.")
+    structured_mode: str | None = Field(
+        default=None, description="'json_schema', 'json_object', 'prompted'."
+    )
     prompts: dict[str, str] = Field(description="Prompt id to version used.")
     calls: list[CallRecord]
     usage: Usage
@@ -326,7 +450,8 @@ class RunMeta(Strict):
 
 class StorySynthesis(Strict):
     """The cross-source part of a brief, as the synthesis step returns it; `StoryBrief` is
-    built from it (and the article briefs and run metadata)."""
+    built from it (and the article briefs and run metadata).
+    """
 
     headline: str
     overview: str
@@ -357,6 +482,7 @@ class StoryBrief(Strict):
 
 def schema_document(which: str = "story") -> dict:
     """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both ('all')."""
+
     def one(model: type[BaseModel]) -> dict:
         doc = model.model_json_schema()
         doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -367,4 +493,8 @@ def schema_document(which: str = "story") -> dict:
         return one(StoryBrief)
     if which == "article":
         return one(ArticleBrief)
-    return {"schema_version": SCHEMA_VERSION, "StoryBrief": one(StoryBrief), "ArticleBrief": one(ArticleBrief)}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "StoryBrief": one(StoryBrief),
+        "ArticleBrief": one(ArticleBrief),
+    }

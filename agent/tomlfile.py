@@ -24,7 +24,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 
 def load_toml(path: str | Path, what: str) -> dict[str, Any]:
     """Read the TOML file `path` (a `what`: 'config file', 'thresholds file', ...), with one
-    clear `ConfigError` line when it is missing, unreadable or not TOML."""
+    clear `ConfigError` line when it is missing, unreadable or not TOML.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

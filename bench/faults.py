@@ -39,11 +39,37 @@ TYPED = {"invalid_json", "schema", "length", "empty", "refusal", "transport", "o
 CLIENT_TIMEOUT = 1.0  # a hang outlasts it (HANG_SECONDS)
 HANG_SECONDS = 2.0
 
-PLACES = ["Ashford", "Brenton", "Colwick", "Darnley", "Eskdale", "Farleigh", "Glenmore", "Harwell", "Islip", "Kelso"]
-THINGS = [("bridge", "vehicles a day"), ("hospital wing", "patients a year"), ("library", "visitors a month"),
-          ("tram line", "riders a day"), ("sea wall", "homes protected"), ("school", "pupils enrolled"),
-          ("water plant", "households served"), ("bus depot", "buses housed")]
-PEOPLE = ["Nora Pike", "Owen Hale", "Priya Natt", "Quentin Rowe", "Rosa Vell", "Sam Ortiz", "Tara Quinn"]
+PLACES = [
+    "Ashford",
+    "Brenton",
+    "Colwick",
+    "Darnley",
+    "Eskdale",
+    "Farleigh",
+    "Glenmore",
+    "Harwell",
+    "Islip",
+    "Kelso",
+]
+THINGS = [
+    ("bridge", "vehicles a day"),
+    ("hospital wing", "patients a year"),
+    ("library", "visitors a month"),
+    ("tram line", "riders a day"),
+    ("sea wall", "homes protected"),
+    ("school", "pupils enrolled"),
+    ("water plant", "households served"),
+    ("bus depot", "buses housed"),
+]
+PEOPLE = [
+    "Nora Pike",
+    "Owen Hale",
+    "Priya Natt",
+    "Quentin Rowe",
+    "Rosa Vell",
+    "Sam Ortiz",
+    "Tara Quinn",
+]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
@@ -51,18 +77,23 @@ def invented_article(i: int, rng: random.Random) -> str:
     place, (thing, measure) = PLACES[i % len(PLACES)], THINGS[(i * 3) % len(THINGS)]
     person, day = PEOPLE[i % len(PEOPLE)], DAYS[i % len(DAYS)]
     cost, count, years = rng.randint(3, 90), rng.randint(2, 90) * 100, rng.randint(2, 9)
-    return (f"New {thing} opens in {place} ({i})\n\n"
-            f"The new {thing} in {place} opened on {day} after {years} years of work, officials said. "
-            f"It cost {cost} million pounds, about {rng.randint(5, 30)} percent more than planned. "
-            f"The {thing} is expected to handle {count:,} {measure}. "
-            f'"It was worth the wait," {person} of the {place} council said. '
-            f"Opponents said the project had been delayed {rng.randint(2, 6)} times since {2010 + i % 12}. "
-            f"A review of the costs is due in {['March', 'June', 'September'][i % 3]}, the council added.")
+    return (
+        f"New {thing} opens in {place} ({i})\n\n"
+        f"The new {thing} in {place} opened on {day} after {years} years of work, officials said. "
+        f"It cost {cost} million pounds, about {rng.randint(5, 30)} percent more than planned. "
+        f"The {thing} is expected to handle {count:,} {measure}. "
+        f'"It was worth the wait," {person} of the {place} council said. '
+        f"Opponents said the project had been delayed {rng.randint(2, 6)} times since {2010 + i % 12}. "
+        f"A review of the costs is due in {['March', 'June', 'September'][i % 3]}, the council added."
+    )
 
 
 def make_articles(n: int, seed: int) -> list[Article]:
     rng = random.Random(seed)
-    return [make_article(invented_article(i, rng), index=i + 1, source=f"<bench {i + 1}>") for i in range(n)]
+    return [
+        make_article(invented_article(i, rng), index=i + 1, source=f"<bench {i + 1}>")
+        for i in range(n)
+    ]
 
 
 # --------------------------------------------------------------------------- faults
@@ -70,14 +101,17 @@ def make_articles(n: int, seed: int) -> list[Article]:
 
 def target_of(body: dict[str, Any]) -> str:
     """'a12' for a request about article a12 (its first attempt or a re-ask), else 'synthesis'."""
-    user = next((m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "user"), "")
+    user = next(
+        (m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "user"), ""
+    )
     found = re.match(r"Article (a\d+)", user)
     return found.group(1) if found else "synthesis"
 
 
 class SeededFaults:
     """A fault-server script: the k-th request about a target gets a fault with probability
-    `rate`, decided by a hash of (seed, target, k) alone."""
+    `rate`, decided by a hash of (seed, target, k) alone.
+    """
 
     def __init__(self, rate: float, seed: int):
         self.rate, self.seed = rate, seed
@@ -100,10 +134,19 @@ class SeededFaults:
 # --------------------------------------------------------------------------- runs
 
 
-def run(articles: list[Article], script: Any, concurrency: int) -> tuple[StoryBrief, FaultServer, float]:
+def run(
+    articles: list[Article], script: Any, concurrency: int
+) -> tuple[StoryBrief, FaultServer, float]:
     with FaultServer(script, text_length=24, max_requests=100_000, max_lifetime=1800) as server:
-        backend = OpenAIBackend("fault-model", base_url=server.base_url, api_key="not-needed", timeout=CLIENT_TIMEOUT,
-                                retry_initial_wait=0.02, max_retry_wait=0.2, modes=("json_object",))
+        backend = OpenAIBackend(
+            "fault-model",
+            base_url=server.base_url,
+            api_key="not-needed",
+            timeout=CLIENT_TIMEOUT,
+            retry_initial_wait=0.02,
+            max_retry_wait=0.2,
+            modes=("json_object",),
+        )
         started = time.monotonic()
         brief = summarize_articles(articles, backend, RunOptions(concurrency=concurrency))
         return brief, server, time.monotonic() - started
@@ -117,15 +160,23 @@ def steps_by_target(server: FaultServer) -> dict[str, list[str]]:
     return seen
 
 
-def report(brief: StoryBrief, server: FaultServer, seconds: float, clean_seconds: float, total: int) -> bool:
+def report(
+    brief: StoryBrief, server: FaultServer, seconds: float, clean_seconds: float, total: int
+) -> bool:
     steps = steps_by_target(server)
     ok = [a for a in brief.articles if a.error is None]
     typed = [a for a in brief.articles if a.error is not None and a.error.kind in TYPED]
     kinds = sorted({a.error.kind for a in typed if a.error is not None})
     lost = total - len(ok) - len(typed)
-    transient_only = [a for a in brief.articles
-                      if any(s != "ok" for s in steps.get(a.article_id, [])) and
-                      all(s == "ok" or s in ("429", "500", "503", "drop", "hang") for s in steps.get(a.article_id, []))]
+    transient_only = [
+        a
+        for a in brief.articles
+        if any(s != "ok" for s in steps.get(a.article_id, []))
+        and all(
+            s == "ok" or s in ("429", "500", "503", "drop", "hang")
+            for s in steps.get(a.article_id, [])
+        )
+    ]
     transient_failed = [a.article_id for a in transient_only if a.error is not None]
     faults = sum(1 for s in sum(steps.values(), []) if s != "ok")
     requests = sum(len(s) for s in steps.values())
@@ -136,11 +187,20 @@ def report(brief: StoryBrief, server: FaultServer, seconds: float, clean_seconds
         ("articles succeeded (valid)", len(ok)),
         ("articles failed with a typed error", f"{len(typed)} {', '.join(kinds)}".strip()),
         ("articles lost", lost),
-        ("transient-only articles succeeded", f"{len(transient_only) - len(transient_failed)} / {len(transient_only)}"),
-        ("synthesis", "ok" if brief.synthesis_error is None else f"typed error: {brief.synthesis_error.kind}"),
+        (
+            "transient-only articles succeeded",
+            f"{len(transient_only) - len(transient_failed)} / {len(transient_only)}",
+        ),
+        (
+            "synthesis",
+            "ok" if brief.synthesis_error is None else f"typed error: {brief.synthesis_error.kind}",
+        ),
         ("transport retries", brief.run.retries),
         ("re-asks", brief.run.reasks),
-        ("tokens counted / reported by server*", f"{counted} / {sum(server.reported_usage().values())}"),
+        (
+            "tokens counted / reported by server*",
+            f"{counted} / {sum(server.reported_usage().values())}",
+        ),
         ("wall time with faults (s)", f"{seconds:.2f}"),
         ("wall time without faults (s)", f"{clean_seconds:.2f}"),
         ("ratio", f"{seconds / clean_seconds:.2f}x"),
@@ -149,8 +209,13 @@ def report(brief: StoryBrief, server: FaultServer, seconds: float, clean_seconds
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     met = lost == 0 and not transient_failed and counted == sum(server.reported_usage().values())
-    print("* the server's usage over the replies the client received (a hang is answered after the client gave up)")
-    print("targets:", "met" if met else f"MISSED (lost {lost}, transient-only failures {transient_failed})")
+    print(
+        "* the server's usage over the replies the client received (a hang is answered after the client gave up)"
+    )
+    print(
+        "targets:",
+        "met" if met else f"MISSED (lost {lost}, transient-only failures {transient_failed})",
+    )
     return met
 
 
@@ -162,11 +227,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args(argv)
     articles = make_articles(args.articles, args.seed)
-    print(f"fault bench: {args.articles} articles, fault rate {args.fault_rate:.0%}, seed {args.seed}, "
-          f"concurrency {args.concurrency}, client timeout {CLIENT_TIMEOUT:g} s")
+    print(
+        f"fault bench: {args.articles} articles, fault rate {args.fault_rate:.0%}, seed {args.seed}, "
+        f"concurrency {args.concurrency}, client timeout {CLIENT_TIMEOUT:g} s"
+    )
     clean, _, clean_seconds = run(articles, SeededFaults(0.0, args.seed), args.concurrency)
     assert all(a.error is None for a in clean.articles), "the fault-free run must succeed"
-    brief, server, seconds = run(articles, SeededFaults(args.fault_rate, args.seed), args.concurrency)
+    brief, server, seconds = run(
+        articles, SeededFaults(args.fault_rate, args.seed), args.concurrency
+    )
     return 0 if report(brief, server, seconds, clean_seconds, args.articles) else 1
 
 

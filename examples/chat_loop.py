@@ -39,22 +39,35 @@ from agent.config import Settings
 from agent.errors import NewsbriefError
 
 TOOL_NAME = "summarize_articles"
-SYSTEM = ("You are a news assistant. When a tool result holds a news brief, answer from it in a few "
-          "sentences and cite the article ids in brackets, like [a1, a3].")
+SYSTEM = (
+    "You are a news assistant. When a tool result holds a news brief, answer from it in a few "
+    "sentences and cite the article ids in brackets, like [a1, a3]."
+)
 KEEP_TURNS = 4  # past turns sent with each request: a small model has a small context
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Chat with a model that can call newsbrief.")
-    p.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1"))
+    p.add_argument(
+        "--base-url", default=os.environ.get("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    )
     p.add_argument("--model", help="model name (default: the server's first model)")
-    p.add_argument("--newsbrief-backend", choices=["openai", "local", "none"], default="openai",
-                   help="what newsbrief uses: openai (the same server, default), local or none (code only)")
+    p.add_argument(
+        "--newsbrief-backend",
+        choices=["openai", "local", "none"],
+        default="openai",
+        help="what newsbrief uses: openai (the same server, default), local or none (code only)",
+    )
     p.add_argument("--max-tokens", type=int, default=300, help="reply length limit (default 300)")
-    p.add_argument("--tool-chars", type=int, default=3000, help="most characters of a brief sent to the model")
-    p.add_argument("--force-tool", action="store_true",
-                   help="make the model call the tool on each message (tool_choice naming it; with llama.cpp's "
-                        "server start it with --chat_format chatml-function-calling)")
+    p.add_argument(
+        "--tool-chars", type=int, default=3000, help="most characters of a brief sent to the model"
+    )
+    p.add_argument(
+        "--force-tool",
+        action="store_true",
+        help="make the model call the tool on each message (tool_choice naming it; with llama.cpp's "
+        "server start it with --chat_format chatml-function-calling)",
+    )
     p.add_argument("--once", metavar="MESSAGE", help="run one turn with MESSAGE and exit")
     return p.parse_args(argv)
 
@@ -62,8 +75,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 class ChatLoop:
     """The conversation: turns of messages, the tool definition, and newsbrief's settings."""
 
-    def __init__(self, client: openai.OpenAI, model: str, settings: Settings, max_tokens: int, tool_chars: int,
-                 force_tool: bool = False):
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        model: str,
+        settings: Settings,
+        max_tokens: int,
+        tool_chars: int,
+        force_tool: bool = False,
+    ):
         self.client = client
         self.force_tool = force_tool
         self.model = model
@@ -79,25 +99,40 @@ class ChatLoop:
 
     def complete(self, force_tool: bool = False) -> Any:
         """One chat completion with the tool registered (without it if the server refuses tools)."""
-        kwargs: dict[str, Any] = {"model": self.model, "messages": self.messages(), "max_tokens": self.max_tokens}
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": self.messages(),
+            "max_tokens": self.max_tokens,
+        }
         if not self.tools:
             return self.client.chat.completions.create(**kwargs).choices[0].message
-        choice: Any = {"type": "function", "function": {"name": TOOL_NAME}} if force_tool else "auto"
+        choice: Any = (
+            {"type": "function", "function": {"name": TOOL_NAME}} if force_tool else "auto"
+        )
         try:
-            return self.client.chat.completions.create(**kwargs, tools=self.tools, tool_choice=choice).choices[0].message
+            return (
+                self.client.chat.completions.create(**kwargs, tools=self.tools, tool_choice=choice)
+                .choices[0]
+                .message
+            )
         except (openai.BadRequestError, openai.InternalServerError) as refused:
             try:
                 message = self.client.chat.completions.create(**kwargs).choices[0].message
             except openai.APIError:
                 raise refused from None  # not about the tools: report the first error
-            print(f"(the server refused tools: HTTP {refused.status_code}; going on without them)", file=sys.stderr)
+            print(
+                f"(the server refused tools: HTTP {refused.status_code}; going on without them)",
+                file=sys.stderr,
+            )
             self.tools = []
             return message
 
     def run_newsbrief(self, arguments: str) -> str:
         """Run the tool on the model's JSON arguments; errors go back to the model as text."""
         try:
-            result = run_tool(TOOL_NAME, json.loads(arguments or "{}"), self.settings, text_limit=self.tool_chars)
+            result = run_tool(
+                TOOL_NAME, json.loads(arguments or "{}"), self.settings, text_limit=self.tool_chars
+            )
         except json.JSONDecodeError as exc:
             return f"error: the arguments are not JSON ({exc.msg})"
         except NewsbriefError as exc:
@@ -106,10 +141,16 @@ class ChatLoop:
         return result.text
 
     def answer_tool_calls(self, turn: list[dict[str, Any]], calls: list[dict[str, Any]]) -> None:
-        turn.append({"role": "assistant", "content": "", "tool_calls": calls})  # some servers reject null
+        turn.append(
+            {"role": "assistant", "content": "", "tool_calls": calls}
+        )  # some servers reject null
         for call in calls:
             name, arguments = call["function"]["name"], call["function"]["arguments"]
-            content = self.run_newsbrief(arguments) if name == TOOL_NAME else f"error: unknown tool {name}"
+            content = (
+                self.run_newsbrief(arguments)
+                if name == TOOL_NAME
+                else f"error: unknown tool {name}"
+            )
             turn.append({"role": "tool", "tool_call_id": call["id"], "content": content})
 
     def turn(self, text: str) -> str:
@@ -117,18 +158,25 @@ class ChatLoop:
         turn: list[dict[str, Any]] = []
         self.turns.append(turn)
         if text.startswith("/brief"):
-            paths = shlex.split(text[len("/brief"):])
+            paths = shlex.split(text[len("/brief") :])
             turn.append({"role": "user", "content": f"Brief these articles: {' '.join(paths)}"})
-            call = {"id": f"call_{len(self.turns)}", "type": "function",
-                    "function": {"name": TOOL_NAME, "arguments": json.dumps({"articles": paths})}}
+            call = {
+                "id": f"call_{len(self.turns)}",
+                "type": "function",
+                "function": {"name": TOOL_NAME, "arguments": json.dumps({"articles": paths})},
+            }
             self.answer_tool_calls(turn, [call])
         else:
             turn.append({"role": "user", "content": text})
         for round_ in range(3):  # a model may call the tool, read the result, and call again
-            message = self.complete(force_tool=self.force_tool and round_ == 0 and not text.startswith("/brief"))
+            message = self.complete(
+                force_tool=self.force_tool and round_ == 0 and not text.startswith("/brief")
+            )
             if not message.tool_calls:
                 break
-            self.answer_tool_calls(turn, [c.model_dump(include={"id", "type", "function"}) for c in message.tool_calls])
+            self.answer_tool_calls(
+                turn, [c.model_dump(include={"id", "type", "function"}) for c in message.tool_calls]
+            )
         reply = message.content or ""
         turn.append({"role": "assistant", "content": reply})
         return reply
@@ -154,11 +202,19 @@ def newsbrief_settings(args: argparse.Namespace, model: str) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    client = openai.OpenAI(base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "not-needed"))
+    client = openai.OpenAI(
+        base_url=args.base_url, api_key=os.environ.get("OPENAI_API_KEY", "not-needed")
+    )
     try:
         model = args.model or client.models.list().data[0].id
-        loop = ChatLoop(client, model, newsbrief_settings(args, model), args.max_tokens, args.tool_chars,
-                        args.force_tool)
+        loop = ChatLoop(
+            client,
+            model,
+            newsbrief_settings(args, model),
+            args.max_tokens,
+            args.tool_chars,
+            args.force_tool,
+        )
         for line in [args.once] if args.once else user_lines():
             print(f"assistant> {loop.turn(line)}\n")
     except openai.APIConnectionError:

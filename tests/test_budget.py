@@ -54,19 +54,43 @@ def worst_case_of_first_call(server) -> int:
 
 def summarize(server, paths: list[str], out: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "agent", "summarize", *paths, "--backend", "openai", "--base-url", server.base_url,
-         "--model", MODEL, "--concurrency", "1", "--out", str(out), *options],
-        capture_output=True, text=True, timeout=120, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "summarize",
+            *paths,
+            "--backend",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            MODEL,
+            "--concurrency",
+            "1",
+            "--out",
+            str(out),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
-def assert_stopped_after_first_article(result: subprocess.CompletedProcess, out: Path, server) -> StoryBrief:
+def assert_stopped_after_first_article(
+    result: subprocess.CompletedProcess, out: Path, server
+) -> StoryBrief:
     assert result.returncode == 4, result.stderr
     assert "Traceback" not in result.stderr
     brief = StoryBrief.model_validate_json(out.read_text())
     assert brief_status(brief) == "budget"
     assert brief.articles[0].error is None and brief.articles[0].summary_origin in ("model", "code")
     assert [a.error.kind for a in brief.articles[1:]] == ["budget", "budget"]
-    assert all(a.error.attempts == 0 and a.key_points for a in brief.articles[1:])  # code briefs, no call made
+    assert all(
+        a.error.attempts == 0 and a.key_points for a in brief.articles[1:]
+    )  # code briefs, no call made
     assert brief.synthesis_error is not None and brief.synthesis_error.kind == "budget"
     assert len([r for r in server.requests if r["path"].endswith("/chat/completions")]) == 1
     assert any(w.startswith("budget reached:") for w in brief.run.warnings)
@@ -78,7 +102,8 @@ def test_max_tokens_stops_before_a_call_that_could_exceed_it(fault_server, tmp_p
     server = fault_server(text_length=24)
     out = tmp_path / "brief.json"
     brief = assert_stopped_after_first_article(
-        summarize(server, write_inputs(tmp_path), out, "--max-tokens", str(limit)), out, server)
+        summarize(server, write_inputs(tmp_path), out, "--max-tokens", str(limit)), out, server
+    )
     spent = brief.run.usage.prompt_tokens + brief.run.usage.completion_tokens
     assert 0 < spent <= limit
     warning = next(w for w in brief.run.warnings if w.startswith("budget reached:"))
@@ -100,15 +125,22 @@ def test_max_cost_uses_the_pricing_file_and_stops(fault_server, tmp_path):
     result = summarize(server, paths, out, "--max-cost", f"{limit:.6f}", "--pricing", str(pricing))
     brief = assert_stopped_after_first_article(result, out, server)
     usage = brief.run.usage
-    assert usage.cost_usd == pytest.approx((usage.prompt_tokens + usage.completion_tokens) * price / 1e6)
+    assert usage.cost_usd == pytest.approx(
+        (usage.prompt_tokens + usage.completion_tokens) * price / 1e6
+    )
     assert 0 < usage.cost_usd <= limit
     assert any("--max-cost" in w for w in brief.run.warnings)
 
-    cheap = fault_server(text_length=24)  # the built-in price of gpt-4o-mini: the same limit is ample
+    cheap = fault_server(
+        text_length=24
+    )  # the built-in price of gpt-4o-mini: the same limit is ample
     out = tmp_path / "builtin.json"
     result = summarize(cheap, paths, out, "--max-cost", f"{limit:.6f}")
     assert result.returncode == 0, result.stderr
-    assert len(cheap.requests) == 4 and StoryBrief.model_validate_json(out.read_text()).run.usage.cost_usd < limit
+    assert (
+        len(cheap.requests) == 4
+        and StoryBrief.model_validate_json(out.read_text()).run.usage.cost_usd < limit
+    )
 
 
 def test_budget_stop_between_attempts_keeps_the_spent_tokens(fault_server):
@@ -121,16 +153,24 @@ def test_budget_stop_between_attempts_keeps_the_spent_tokens(fault_server):
     assert first.kind == "budget" and first.attempts == 1 and first.last_output == "{not json"
     assert len(server.requests) == 1
     reported = server.reported_usage()
-    assert first.usage.prompt_tokens == brief.run.usage.prompt_tokens == reported["prompt_tokens"] > 0
+    assert (
+        first.usage.prompt_tokens == brief.run.usage.prompt_tokens == reported["prompt_tokens"] > 0
+    )
     assert brief.run.usage.completion_tokens == reported["completion_tokens"] > 0
-    assert [c.purpose for c in brief.run.calls] == ["article:a1"] and brief.run.calls[0].attempts == 1
+    assert [c.purpose for c in brief.run.calls] == ["article:a1"] and brief.run.calls[
+        0
+    ].attempts == 1
     assert brief_status(brief) == "budget"
 
 
 def test_worst_case_counts_prompt_schema_and_reply_limit_and_calls_in_flight(fault_server):
     backend = OpenAIBackend(MODEL, base_url=fault_server().base_url, api_key="sk-test-budget")
-    request = Request(messages=[{"role": "user", "content": "Describe the story. " * 50}], max_tokens=500,
-                      schema=ArticleDraft.model_json_schema(), mode="json_schema")
+    request = Request(
+        messages=[{"role": "user", "content": "Describe the story. " * 50}],
+        max_tokens=500,
+        schema=ArticleDraft.model_json_schema(),
+        mode="json_schema",
+    )
     prompt = backend.count_tokens(request.messages[0]["content"])
     schema = backend.count_tokens(json.dumps(request.schema, separators=(",", ":")))
     worst = prompt + schema + 500
@@ -154,7 +194,9 @@ def test_worst_case_counts_prompt_schema_and_reply_limit_and_calls_in_flight(fau
     assert len(refused) == 1 and "in flight" in str(refused[0])
     budget = Budget(backend, max_tokens=worst * 2 - 1)
     budget.before_call(request)
-    budget.after_call(request, Completion(text="{}", prompt_tokens=10, completion_tokens=5))  # reservation ends
+    budget.after_call(
+        request, Completion(text="{}", prompt_tokens=10, completion_tokens=5)
+    )  # reservation ends
     worker = threading.Thread(target=budget.before_call, args=(request,))
     worker.start()
     worker.join()

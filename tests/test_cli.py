@@ -15,9 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "syria"
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agent", *args], input=stdin, capture_output=True,
-                          timeout=timeout, cwd=ROOT, env=env)
+def run(
+    *args: str, stdin: bytes | None = None, env: dict | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def test_help_explains_commands_and_exit_codes():
@@ -27,7 +35,15 @@ def test_help_explains_commands_and_exit_codes():
     for word in ("summarize", "schema", "eval", "exit codes"):
         assert word in out
     sub = run("summarize", "--help").stdout.decode()
-    for option in ("--backend", "--model", "--base-url", "--out", "--format", "--concurrency", "--run-dir"):
+    for option in (
+        "--backend",
+        "--model",
+        "--base-url",
+        "--out",
+        "--format",
+        "--concurrency",
+        "--run-dir",
+    ):
         assert option in sub
 
 
@@ -76,8 +92,16 @@ def test_code_only_run_writes_valid_json_and_markdown(tmp_path):
 
 
 def test_stdin_jsonl_is_read():
-    lines = [json.dumps({"text": "The council approved the budget on Monday. The mayor said it was fair.",
-                         "title": "Budget approved", "outlet": "Town Post", "date": "2024-03-06"})]
+    lines = [
+        json.dumps(
+            {
+                "text": "The council approved the budget on Monday. The mayor said it was fair.",
+                "title": "Budget approved",
+                "outlet": "Town Post",
+                "date": "2024-03-06",
+            }
+        )
+    ]
     result = run("summarize", "-", "--backend", "none", stdin="\n".join(lines).encode())
     assert result.returncode == 0, result.stderr.decode()
     brief = StoryBrief.model_validate_json(result.stdout)
@@ -91,11 +115,27 @@ def test_partial_exit_code_when_one_article_fails(fault_server, tmp_path):
     # The first article's three attempts get invalid JSON; every later request gets a valid reply.
     script = ["invalid_json", "invalid_json", "invalid_json"]
     with fault_server(script=script, default="ok", text_length=30) as server:
-        result = run("summarize", str(SEEDS / "000_49e27517a55b56c3.txt"), str(SEEDS / "001_eb04f12f6c57fad3.txt"),
-                     "--backend", "openai", "--base-url", server.base_url, "--model", "scripted",
-                     "--concurrency", "1", "--out", str(tmp_path / "b.json"))
+        result = run(
+            "summarize",
+            str(SEEDS / "000_49e27517a55b56c3.txt"),
+            str(SEEDS / "001_eb04f12f6c57fad3.txt"),
+            "--backend",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "scripted",
+            "--concurrency",
+            "1",
+            "--out",
+            str(tmp_path / "b.json"),
+        )
     assert result.returncode == 3, result.stderr.decode()
     brief = StoryBrief.model_validate_json((tmp_path / "b.json").read_text())
     failed = [a for a in brief.articles if a.error]
-    assert len(failed) == 1 and failed[0].error.kind == "invalid_json" and failed[0].error.attempts == 3
+    assert (
+        len(failed) == 1
+        and failed[0].error.kind == "invalid_json"
+        and failed[0].error.attempts == 3
+    )
     assert failed[0].summary_origin == "code"

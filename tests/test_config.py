@@ -67,10 +67,15 @@ def test_bad_value_in_file_is_one_clear_line(tmp_path):
     assert str(err.value) == "newsbrief.toml: concurrency: Input should be greater than 0"
     write(tmp_path / "newsbrief.toml", 'backend = "gpt"\nconcurrancy = 2\n')
     message = str(pytest.raises(ConfigError, Settings).value)
-    assert "newsbrief.toml: backend:" in message and "newsbrief.toml: concurrancy: unknown setting" in message
+    assert (
+        "newsbrief.toml: backend:" in message
+        and "newsbrief.toml: concurrancy: unknown setting" in message
+    )
     assert "\n" not in message
     write(tmp_path / "newsbrief.toml", "concurrency = \n")
-    assert str(pytest.raises(ConfigError, Settings).value).startswith("newsbrief.toml: invalid TOML:")
+    assert str(pytest.raises(ConfigError, Settings).value).startswith(
+        "newsbrief.toml: invalid TOML:"
+    )
 
 
 def test_bad_value_in_env_and_argument(monkeypatch):
@@ -79,7 +84,10 @@ def test_bad_value_in_env_and_argument(monkeypatch):
     assert message.startswith("$NEWSBRIEF_MAX_COST: max_cost: Input should be a valid number")
     assert "cheap" not in message  # values are never echoed (they may be secrets)
     monkeypatch.delenv("NEWSBRIEF_MAX_COST")
-    assert str(pytest.raises(ConfigError, Settings, timeout=-1).value) == "argument: timeout: Input should be greater than 0"
+    assert (
+        str(pytest.raises(ConfigError, Settings, timeout=-1).value)
+        == "argument: timeout: Input should be greater than 0"
+    )
     assert "unknown setting" in str(pytest.raises(ConfigError, Settings, colour="red").value)
 
 
@@ -97,8 +105,13 @@ def test_openai_variables_are_aliases(monkeypatch):
 def test_api_key_is_never_printed(monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     settings = Settings(concurrency=2)
-    for text in (repr(settings), str(settings), settings.model_dump_json(), json.dumps(settings.model_dump(mode="json")),
-                 repr(settings.with_overrides(concurrency=3))):
+    for text in (
+        repr(settings),
+        str(settings),
+        settings.model_dump_json(),
+        json.dumps(settings.model_dump(mode="json")),
+        repr(settings.with_overrides(concurrency=3)),
+    ):
         assert SECRET not in text
     assert settings.with_overrides(concurrency=3).api_key.get_secret_value() == SECRET
     write(tmp_path / "newsbrief.toml", f'api_key = "{SECRET}"\ntimeout = "slow"\n')
@@ -106,12 +119,29 @@ def test_api_key_is_never_printed(monkeypatch, tmp_path):
 
 
 def test_run_options_and_backend_choice(tmp_path):
-    settings = Settings(concurrency=2, max_reasks=0, max_cost=0.5, max_tokens=1000, run_dir=tmp_path,
-                        article_max_tokens=300, synthesis_max_tokens=400, max_chunks=2)
+    settings = Settings(
+        concurrency=2,
+        max_reasks=0,
+        max_cost=0.5,
+        max_tokens=1000,
+        run_dir=tmp_path,
+        article_max_tokens=300,
+        synthesis_max_tokens=400,
+        max_chunks=2,
+    )
     seen = []
     options = settings.run_options(on_progress=lambda event, info: seen.append(event))
-    assert (options.concurrency, options.max_reasks, options.max_cost, options.max_tokens) == (2, 0, 0.5, 1000)
-    assert (options.article_max_tokens, options.synthesis_max_tokens, options.max_chunks) == (300, 400, 2)
+    assert (options.concurrency, options.max_reasks, options.max_cost, options.max_tokens) == (
+        2,
+        0,
+        0.5,
+        1000,
+    )
+    assert (options.article_max_tokens, options.synthesis_max_tokens, options.max_chunks) == (
+        300,
+        400,
+        2,
+    )
     assert options.run_dir == tmp_path
     options.on_progress("start", {})
     assert seen == ["start"]
@@ -122,7 +152,9 @@ def test_run_options_and_backend_choice(tmp_path):
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBRIEF_", "OPENAI_"))}
-    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args], capture_output=True, cwd=cwd, env=env, timeout=300
+    )
 
 
 def test_cli_summarize_reads_the_config_file(tmp_path):
@@ -133,4 +165,7 @@ def test_cli_summarize_reads_the_config_file(tmp_path):
     write(config, "concurrency = -2\n")
     bad = _cli("summarize", SEED, "--config", str(config), "--backend", "none", cwd=tmp_path)
     assert bad.returncode == 2
-    assert bad.stderr.decode().strip() == f"newsbrief: error: {config}: concurrency: Input should be greater than 0"
+    assert (
+        bad.stderr.decode().strip()
+        == f"newsbrief: error: {config}: concurrency: Input should be greater than 0"
+    )

@@ -19,7 +19,15 @@ LABELS = ROOT / "evals" / "labels" / "benchmark-dev.json"
 
 
 def test_check_set_accepts_the_real_sets(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["eval", "--check-set", str(SETS / "seeds"), "--check-set", str(SETS / "synthetic-outbreak")])
+    code = main(
+        [
+            "eval",
+            "--check-set",
+            str(SETS / "seeds"),
+            "--check-set",
+            str(SETS / "synthetic-outbreak"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "seeds: ok (5 articles" in out and "synthetic-outbreak: ok (5 articles" in out
@@ -51,7 +59,9 @@ def _write(folder: Path, gold: dict) -> None:
     (folder / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
 
 
-def test_check_set_reports_every_text_problem_with_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_set_reports_every_text_problem_with_its_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder, gold = _copy_set(tmp_path)
     gold["articles"][2]["key_facts"][1]["evidence"][0] = "words that are in no article"
     gold["articles"][0]["quotes"][0]["text"] = "We have enough doses for every adult"
@@ -74,7 +84,9 @@ def test_check_set_reports_every_text_problem_with_its_path(tmp_path: Path, caps
         assert prefix + problem in out, problem
 
 
-def test_check_set_reports_schema_errors_with_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_set_reports_schema_errors_with_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder, gold = _copy_set(tmp_path)
     broken = json.loads(json.dumps(gold))
     del broken["articles"][1]["key_facts"][0]["text"]
@@ -90,7 +102,9 @@ def test_check_set_reports_schema_errors_with_paths(tmp_path: Path, capsys: pyte
     assert "articles[3].id must be 'a4'" in capsys.readouterr().out
 
 
-def test_check_set_rejects_bad_json_and_unlabelled_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_set_rejects_bad_json_and_unlabelled_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder, gold = _copy_set(tmp_path)
     (folder / "gold.json").write_text("{not json", encoding="utf-8")
     assert main(["eval", "--check-set", str(folder)]) == 2
@@ -102,13 +116,24 @@ def test_check_set_rejects_bad_json_and_unlabelled_files(tmp_path: Path, capsys:
 
 
 def test_threshold_gate_directions() -> None:
-    limits = parse_thresholds({"overall": {"key_fact_recall": 0.5, "hijack_leak": 0.0},
-                               "sets": {"seeds": {"conflict_recall": 1.0}, "absent": {"rouge1": 0.1}}})
-    ok, notes = check_thresholds(limits, {"key_fact_recall": 0.5, "hijack_leak": 0.0}, {"seeds": {"conflict_recall": 1.0}})
+    limits = parse_thresholds(
+        {
+            "overall": {"key_fact_recall": 0.5, "hijack_leak": 0.0},
+            "sets": {"seeds": {"conflict_recall": 1.0}, "absent": {"rouge1": 0.1}},
+        }
+    )
+    ok, notes = check_thresholds(
+        limits, {"key_fact_recall": 0.5, "hijack_leak": 0.0}, {"seeds": {"conflict_recall": 1.0}}
+    )
     assert ok == [] and notes == ["set 'absent' did not run; its thresholds were not applied"]
-    bad, _ = check_thresholds(limits, {"key_fact_recall": 0.49, "hijack_leak": 0.34}, {"seeds": {"conflict_recall": None}})
-    assert [(f.scope, f.metric) for f in bad] == [("overall", "key_fact_recall"), ("overall", "hijack_leak"),
-                                                   ("seeds", "conflict_recall")]
+    bad, _ = check_thresholds(
+        limits, {"key_fact_recall": 0.49, "hijack_leak": 0.34}, {"seeds": {"conflict_recall": None}}
+    )
+    assert [(f.scope, f.metric) for f in bad] == [
+        ("overall", "key_fact_recall"),
+        ("overall", "hijack_leak"),
+        ("seeds", "conflict_recall"),
+    ]
     assert bad[1].message() == "overall: hijack_leak = 0.34, above the maximum 0"
 
 
@@ -116,7 +141,10 @@ def test_the_repository_thresholds_file_is_valid() -> None:
     from agent.evaluate.thresholds import load_thresholds
 
     limits = load_thresholds(ROOT / "evals" / "thresholds.toml")
-    assert limits.overall["grounding_rate"] > 0 and limits.sets["synthetic-outbreak"]["hijack_leak"] == 0.0
+    assert (
+        limits.overall["grounding_rate"] > 0
+        and limits.sets["synthetic-outbreak"]["hijack_leak"] == 0.0
+    )
 
 
 def test_thresholds_file_errors_are_one_line() -> None:
@@ -127,16 +155,25 @@ def test_thresholds_file_errors_are_one_line() -> None:
     assert parse_thresholds({}).overall == {} and isinstance(parse_thresholds({}), Thresholds)
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str], extra_sets: tuple[str, ...] = ()) -> tuple[int, str, str]:
-    code = main(["eval", str(SETS / "synthetic-outbreak"), *extra_sets, "--backend", "none", "-q", *args])
+def _run(
+    args: list[str], capsys: pytest.CaptureFixture[str], extra_sets: tuple[str, ...] = ()
+) -> tuple[int, str, str]:
+    code = main(
+        ["eval", str(SETS / "synthetic-outbreak"), *extra_sets, "--backend", "none", "-q", *args]
+    )
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
-def test_gate_fails_with_exit_5_naming_each_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_fails_with_exit_5_naming_each_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     strict = tmp_path / "strict.toml"
-    strict.write_text('[overall]\nkey_fact_recall = 0.99\n\n[sets.synthetic-outbreak]\nrougeL = 0.95\n'
-                      'error_rate = 0.0\n', encoding="utf-8")
+    strict.write_text(
+        "[overall]\nkey_fact_recall = 0.99\n\n[sets.synthetic-outbreak]\nrougeL = 0.95\n"
+        "error_rate = 0.0\n",
+        encoding="utf-8",
+    )
     code, _, err = _run(["--thresholds", str(strict)], capsys)
     assert code == EXIT_THRESHOLD == 5
     assert "below threshold: overall: key_fact_recall" in err
@@ -144,15 +181,22 @@ def test_gate_fails_with_exit_5_naming_each_metric(tmp_path: Path, capsys: pytes
     assert "error_rate" not in err
 
 
-def test_gate_passes_when_every_metric_meets_its_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_passes_when_every_metric_meets_its_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lenient = tmp_path / "lenient.toml"
-    lenient.write_text("[overall]\nkey_fact_recall = 0.1\nerror_rate = 0.0\ngrounding_rate = 0.5\n", encoding="utf-8")
+    lenient.write_text(
+        "[overall]\nkey_fact_recall = 0.1\nerror_rate = 0.0\ngrounding_rate = 0.5\n",
+        encoding="utf-8",
+    )
     code, out, err = _run(["--thresholds", str(lenient)], capsys)
     assert code == 0, err
     assert "key_fact_recall" in out
 
 
-def test_bad_thresholds_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_thresholds_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[overall]\nkey_fact_recall = \n", encoding="utf-8")
     code, _, err = _run(["--thresholds", str(bad)], capsys)
@@ -163,7 +207,9 @@ def test_reports_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, _, _ = _run(["--out", str(tmp_path / "one")], capsys)
     assert code == 0
     result = json.loads((tmp_path / "one" / "result.json").read_text(encoding="utf-8"))
-    assert result["format"] == "newsbrief-eval/1" and result["sets"][0]["name"] == "synthetic-outbreak"
+    assert (
+        result["format"] == "newsbrief-eval/1" and result["sets"][0]["name"] == "synthetic-outbreak"
+    )
     facts = result["sets"][0]["details"]["baseline"]["key_fact_recall"]
     assert len(facts) == 26 and {"id", "found", "by", "rule"} <= set(facts[0])
     report = (tmp_path / "one" / "report.md").read_text(encoding="utf-8")
@@ -177,12 +223,16 @@ def test_reports_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "+0.100" in line and "better" in line
 
 
-def test_missing_benchmark_is_skipped_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_benchmark_is_skipped_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = _run([], capsys, extra_sets=(str(tmp_path / "absent.jsonl"),))
     assert code == 0 and "absent.jsonl not found; skipped" in err
 
 
-def test_missing_set_folder_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_set_folder_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["eval", str(tmp_path / "nope"), "--backend", "none", "-q"]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -63,57 +63,153 @@ Around 1,500 passengers ride it daily, according to the company.
 GOLD = {
     "name": "ferry",
     "articles": [
-        {"id": "a1", "file": "a_ferry.txt",
-         "key_facts": [
-             {"id": "a1.f1", "text": "The Dunmore river ferry closes for repairs on Friday.",
-              "evidence": ["The river ferry at Dunmore will close for repairs on Friday"]},
-             {"id": "a1.f2", "text": "About 1,200 passengers use the ferry daily, mostly commuters.",
-              "evidence": ["About 1,200 passengers use the ferry each day"]},
-             {"id": "a1.f3", "text": "Engineer Mara Quist expects the work to take three weeks.",
-              "evidence": ["We expect the work to take three weeks"]},
-             {"id": "a1.f4", "text": "The town council approved 80,000 euros for the repairs.",
-              "evidence": ["The town council approved 80,000 euros for the repairs"]}],
-         "entities": [
-             {"name": "Mara Quist", "kind": "person", "aliases": ["Quist"]},
-             {"name": "transport office", "kind": "organization"},
-             {"name": "town council", "kind": "organization"},
-             {"name": "Dunmore", "kind": "place", "required": False}],
-         "quotes": [{"speaker": "Mara Quist",
-                     "text": "We expect the work to take three weeks and the new deck to last thirty years"}],
-         "figures": [
-             {"value": 1200, "value_text": "1,200", "unit": "passengers", "counts": "daily passengers",
-              "evidence": "About 1,200 passengers use the ferry each day"},
-             {"value": 80000, "value_text": "80,000", "unit": "euros", "counts": "repair budget",
-              "evidence": "approved 80,000 euros"}]},
-        {"id": "a2", "file": "b_company.txt",
-         "key_facts": [
-             {"id": "a2.f1", "text": "Around 1,500 passengers ride it daily, the company says.",
-              "evidence": ["Around 1,500 passengers ride it daily"]},
-             {"id": "a2.f2", "text": "Passengers can take the Kell bridge, which adds ten minutes by bus.",
-              "evidence": ["Passengers can use the bridge at Kell"]}],
-         "entities": [{"name": "Ivo Brandt", "kind": "person", "aliases": ["Brandt"]}],
-         "quotes": [{"speaker": "Ivo Brandt",
-                     "text": "Passengers can use the bridge at Kell, which adds ten minutes by bus"}],
-         "figures": [{"value": 1500, "value_text": "1,500", "unit": "passengers", "counts": "daily passengers",
-                      "evidence": "Around 1,500 passengers ride it daily"}]},
+        {
+            "id": "a1",
+            "file": "a_ferry.txt",
+            "key_facts": [
+                {
+                    "id": "a1.f1",
+                    "text": "The Dunmore river ferry closes for repairs on Friday.",
+                    "evidence": ["The river ferry at Dunmore will close for repairs on Friday"],
+                },
+                {
+                    "id": "a1.f2",
+                    "text": "About 1,200 passengers use the ferry daily, mostly commuters.",
+                    "evidence": ["About 1,200 passengers use the ferry each day"],
+                },
+                {
+                    "id": "a1.f3",
+                    "text": "Engineer Mara Quist expects the work to take three weeks.",
+                    "evidence": ["We expect the work to take three weeks"],
+                },
+                {
+                    "id": "a1.f4",
+                    "text": "The town council approved 80,000 euros for the repairs.",
+                    "evidence": ["The town council approved 80,000 euros for the repairs"],
+                },
+            ],
+            "entities": [
+                {"name": "Mara Quist", "kind": "person", "aliases": ["Quist"]},
+                {"name": "transport office", "kind": "organization"},
+                {"name": "town council", "kind": "organization"},
+                {"name": "Dunmore", "kind": "place", "required": False},
+            ],
+            "quotes": [
+                {
+                    "speaker": "Mara Quist",
+                    "text": "We expect the work to take three weeks and the new deck to last thirty years",
+                }
+            ],
+            "figures": [
+                {
+                    "value": 1200,
+                    "value_text": "1,200",
+                    "unit": "passengers",
+                    "counts": "daily passengers",
+                    "evidence": "About 1,200 passengers use the ferry each day",
+                },
+                {
+                    "value": 80000,
+                    "value_text": "80,000",
+                    "unit": "euros",
+                    "counts": "repair budget",
+                    "evidence": "approved 80,000 euros",
+                },
+            ],
+        },
+        {
+            "id": "a2",
+            "file": "b_company.txt",
+            "key_facts": [
+                {
+                    "id": "a2.f1",
+                    "text": "Around 1,500 passengers ride it daily, the company says.",
+                    "evidence": ["Around 1,500 passengers ride it daily"],
+                },
+                {
+                    "id": "a2.f2",
+                    "text": "Passengers can take the Kell bridge, which adds ten minutes by bus.",
+                    "evidence": ["Passengers can use the bridge at Kell"],
+                },
+            ],
+            "entities": [{"name": "Ivo Brandt", "kind": "person", "aliases": ["Brandt"]}],
+            "quotes": [
+                {
+                    "speaker": "Ivo Brandt",
+                    "text": "Passengers can use the bridge at Kell, which adds ten minutes by bus",
+                }
+            ],
+            "figures": [
+                {
+                    "value": 1500,
+                    "value_text": "1,500",
+                    "unit": "passengers",
+                    "counts": "daily passengers",
+                    "evidence": "Around 1,500 passengers ride it daily",
+                }
+            ],
+        },
     ],
-    "consensus": [{"claim": "The ferry closes for repairs on Friday.", "articles": ["a1", "a2"],
-                   "evidence": [{"article": "a1", "text": "will close for repairs on Friday"},
-                                {"article": "a2", "text": "closes on Friday for repairs"}]}],
-    "conflicts": [{"topic": "daily passengers", "kind": "numeric", "positions": [
-        {"article": "a1", "statement": "about 1,200 a day", "value": 1200, "evidence": "About 1,200 passengers"},
-        {"article": "a2", "statement": "around 1,500 a day", "value": 1500, "evidence": "Around 1,500 passengers"}]}],
+    "consensus": [
+        {
+            "claim": "The ferry closes for repairs on Friday.",
+            "articles": ["a1", "a2"],
+            "evidence": [
+                {"article": "a1", "text": "will close for repairs on Friday"},
+                {"article": "a2", "text": "closes on Friday for repairs"},
+            ],
+        }
+    ],
+    "conflicts": [
+        {
+            "topic": "daily passengers",
+            "kind": "numeric",
+            "positions": [
+                {
+                    "article": "a1",
+                    "statement": "about 1,200 a day",
+                    "value": 1200,
+                    "evidence": "About 1,200 passengers",
+                },
+                {
+                    "article": "a2",
+                    "statement": "around 1,500 a day",
+                    "value": 1500,
+                    "evidence": "Around 1,500 passengers",
+                },
+            ],
+        }
+    ],
     "timeline": [
-        {"date": "2025-06-06", "when_text": "on Friday", "what": "The ferry closes for repairs.",
-         "articles": ["a1", "a2"], "episode": 1,
-         "evidence": [{"article": "a1", "text": "will close for repairs on Friday"}]},
-        {"date": None, "when_text": "last month", "what": "The town council approves the repair money.",
-         "articles": ["a1"], "episode": 1,
-         "evidence": [{"article": "a1", "text": "approved 80,000 euros for the repairs at its meeting last month"}]}],
+        {
+            "date": "2025-06-06",
+            "when_text": "on Friday",
+            "what": "The ferry closes for repairs.",
+            "articles": ["a1", "a2"],
+            "episode": 1,
+            "evidence": [{"article": "a1", "text": "will close for repairs on Friday"}],
+        },
+        {
+            "date": None,
+            "when_text": "last month",
+            "what": "The town council approves the repair money.",
+            "articles": ["a1"],
+            "episode": 1,
+            "evidence": [
+                {
+                    "article": "a1",
+                    "text": "approved 80,000 euros for the repairs at its meeting last month",
+                }
+            ],
+        },
+    ],
     "episodes": [{"id": 1, "label": "June 2025 closure", "articles": ["a1", "a2"]}],
-    "must_not_appear": [{"text": "TANGERINE-9", "reason": "hijack"}, {"text": "Subscribe now", "reason": "boilerplate"}],
+    "must_not_appear": [
+        {"text": "TANGERINE-9", "reason": "hijack"},
+        {"text": "Subscribe now", "reason": "boilerplate"},
+    ],
     "reference_summary": "The Dunmore ferry closes on Friday for three weeks of repairs paid for by the town council; "
-                         "sources put daily passengers at 1,200 or 1,500, who are told to use the Kell bridge.",
+    "sources put daily passengers at 1,200 or 1,500, who are told to use the Kell bridge.",
 }
 
 
@@ -167,7 +263,9 @@ def test_dropping_one_of_four_facts_costs_a_quarter_of_that_article(ferry: EvalS
 def test_a_fact_needs_overlap_even_when_the_sentence_is_cited(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     point = brief.articles[0].key_points[3]
-    brief.articles[0].key_points[3] = point.model_copy(update={"text": "Something happened somewhere."})
+    brief.articles[0].key_points[3] = point.model_copy(
+        update={"text": "Something happened somewhere."}
+    )
     details = score_key_facts(brief, ferry.gold, ferry.articles())["key_fact_recall"].details
     assert [d["found"] for d in details] == [True, True, True, False, True, True]
 
@@ -176,7 +274,8 @@ def test_an_uncited_paraphrase_is_found_by_content(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     point = brief.articles[0].key_points[3]
     brief.articles[0].key_points[3] = point.model_copy(
-        update={"text": "Councillors approved 80,000 euros of repairs.", "sentence_ids": []})
+        update={"text": "Councillors approved 80,000 euros of repairs.", "sentence_ids": []}
+    )
     fact = score_key_facts(brief, ferry.gold, ferry.articles())["key_fact_recall"].details[3]
     assert fact["found"] and fact["rule"] == "content"
 
@@ -187,15 +286,20 @@ def test_entities_missing_and_invented(ferry: EvalSet) -> None:
     brief.articles[0].entities = [e for e in brief.articles[0].entities if e.name != "town council"]
     assert value(score_entities, brief, ferry, "entity_recall") == 0.75
     assert value(score_entities, brief, ferry, "entity_precision") == 1.0
-    brief.articles[1].entities.append(Entity(name="Zorro Industries", kind="organization", role="",
-                                             sentence_ids=[], verified=False))
+    brief.articles[1].entities.append(
+        Entity(
+            name="Zorro Industries", kind="organization", role="", sentence_ids=[], verified=False
+        )
+    )
     assert value(score_entities, brief, ferry, "entity_precision") == 0.8
 
 
 def test_entity_names_match_by_alias_and_surname(ferry: EvalSet) -> None:
     brief = fresh(ferry)
-    brief.articles[0].entities = [e.model_copy(update={"name": "Dr. Quist"}) if e.name == "Mara Quist" else e
-                                  for e in brief.articles[0].entities]
+    brief.articles[0].entities = [
+        e.model_copy(update={"name": "Dr. Quist"}) if e.name == "Mara Quist" else e
+        for e in brief.articles[0].entities
+    ]
     assert value(score_entities, brief, ferry, "entity_recall") == 1.0
 
 
@@ -203,7 +307,9 @@ def test_quote_with_a_word_changed_or_the_wrong_speaker(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     assert value(score_quotes, brief, ferry, "quote_fidelity") == 1.0
     quote = brief.articles[0].quotes[0]
-    brief.articles[0].quotes[0] = quote.model_copy(update={"text": quote.text.replace("three weeks", "four weeks")})
+    brief.articles[0].quotes[0] = quote.model_copy(
+        update={"text": quote.text.replace("three weeks", "four weeks")}
+    )
     assert value(score_quotes, brief, ferry, "quote_fidelity") == 0.5
     assert value(score_quotes, brief, ferry, "quote_recall") == 1.0
     brief.articles[0].quotes[0] = quote.model_copy(update={"speaker": "Ivo Brandt"})
@@ -215,7 +321,9 @@ def test_quote_with_a_word_changed_or_the_wrong_speaker(ferry: EvalSet) -> None:
 def test_a_changed_number_is_a_wrong_figure(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     figure = brief.articles[0].figures[0]
-    brief.articles[0].figures[0] = figure.model_copy(update={"value": 1300.0, "value_text": "1,300"})
+    brief.articles[0].figures[0] = figure.model_copy(
+        update={"value": 1300.0, "value_text": "1,300"}
+    )
     assert value(score_figures, brief, ferry, "figure_accuracy") == round(2 / 3, 4)
     assert value(score_figures, brief, ferry, "figure_precision") == round(2 / 3, 4)
 
@@ -223,15 +331,29 @@ def test_a_changed_number_is_a_wrong_figure(ferry: EvalSet) -> None:
 def test_a_missing_consensus_claim(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     assert value(score_consensus, brief, ferry, "consensus_recall") == 1.0
-    brief.consensus = [ConsensusClaim(claim="The weather was fine.", article_ids=["a1", "a2"], sentence_ids=[],
-                                      verified=False, origin="model")]
+    brief.consensus = [
+        ConsensusClaim(
+            claim="The weather was fine.",
+            article_ids=["a1", "a2"],
+            sentence_ids=[],
+            verified=False,
+            origin="model",
+        )
+    ]
     assert value(score_consensus, brief, ferry, "consensus_recall") == 0.0
 
 
 def test_missing_invented_and_one_sided_conflicts(ferry: EvalSet) -> None:
     brief = fresh(ferry)
-    bogus = Conflict(kind="numeric", topic="ferry length", origin="model", positions=[
-        Position(article_id="a1", statement="30 m", value=30), Position(article_id="a2", statement="40 m", value=40)])
+    bogus = Conflict(
+        kind="numeric",
+        topic="ferry length",
+        origin="model",
+        positions=[
+            Position(article_id="a1", statement="30 m", value=30),
+            Position(article_id="a2", statement="40 m", value=40),
+        ],
+    )
     brief.conflicts.append(bogus)
     assert value(score_conflicts, brief, ferry, "conflict_recall") == 1.0
     assert value(score_conflicts, brief, ferry, "conflict_precision") == 0.5
@@ -252,14 +374,18 @@ def test_a_wrong_or_invented_date(ferry: EvalSet) -> None:
     assert value(score_timeline, brief, ferry, "timeline_date_accuracy") == 0.5
     assert value(score_timeline, brief, ferry, "timeline_recall") == 1.0
     brief = fresh(ferry)
-    brief.timeline[1] = brief.timeline[1].model_copy(update={"date": dt.date(2025, 5, 1), "date_precision": "month"})
+    brief.timeline[1] = brief.timeline[1].model_copy(
+        update={"date": dt.date(2025, 5, 1), "date_precision": "month"}
+    )
     assert value(score_timeline, brief, ferry, "timeline_date_accuracy") == 0.5
 
 
 def test_articles_split_into_wrong_episodes(ferry: EvalSet) -> None:
     brief = fresh(ferry)
-    brief.episodes = [Episode(id=1, label="x", start=None, end=None, article_ids=["a1"]),
-                      Episode(id=2, label="y", start=None, end=None, article_ids=["a2"])]
+    brief.episodes = [
+        Episode(id=1, label="x", start=None, end=None, article_ids=["a1"]),
+        Episode(id=2, label="y", start=None, end=None, article_ids=["a2"]),
+    ]
     assert value(score_episodes, brief, ferry, "episode_agreement") == 0.0
 
 
@@ -283,9 +409,16 @@ def test_advertisement_as_a_word_is_not_boilerplate(ferry: EvalSet) -> None:
 def test_grounding_drops_for_a_point_citing_the_wrong_sentence(ferry: EvalSet) -> None:
     brief = fresh(ferry)
     claims = 6 + 1  # key points + consensus claims
-    brief.articles[0].key_points[0] = KeyPoint(text="The council approved 80,000 euros.", sentence_ids=["a1.s1"],
-                                               support="supported", support_score=1.0, origin="model")
-    assert score_grounding(brief, ferry.articles())["grounding_rate"].value == round((claims - 1) / claims, 4)
+    brief.articles[0].key_points[0] = KeyPoint(
+        text="The council approved 80,000 euros.",
+        sentence_ids=["a1.s1"],
+        support="supported",
+        support_score=1.0,
+        origin="model",
+    )
+    assert score_grounding(brief, ferry.articles())["grounding_rate"].value == round(
+        (claims - 1) / claims, 4
+    )
 
 
 def test_rouge_prefers_the_reference(ferry: EvalSet) -> None:
@@ -299,8 +432,18 @@ def test_rouge_prefers_the_reference(ferry: EvalSet) -> None:
 
 def test_schema_validity_and_errors_from_the_run(ferry: EvalSet) -> None:
     brief = fresh(ferry)
-    call = CallRecord(purpose="article:a1", prompt_id="article", attempts=1, reasks=0, transport_retries=0,
-                      usage=Usage(prompt_tokens=10), seconds=0.1, cache_hit=False, finish_reason="stop", ok=True)
+    call = CallRecord(
+        purpose="article:a1",
+        prompt_id="article",
+        attempts=1,
+        reasks=0,
+        transport_retries=0,
+        usage=Usage(prompt_tokens=10),
+        seconds=0.1,
+        cache_hit=False,
+        finish_reason="stop",
+        ok=True,
+    )
     brief.run.calls = [call, call.model_copy(update={"ok": False, "purpose": "article:a2"})]
     brief.articles[1].error = ModelError(kind="schema", message="bad", attempts=3)
     run = score_run(brief)

@@ -15,8 +15,11 @@ from agent.schemas import ArticleDraft, StoryBrief
 
 
 def post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url + "/chat/completions", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": "Bearer sk-secret"})
+    request = urllib.request.Request(
+        url + "/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sk-secret"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.load(response)
@@ -26,9 +29,23 @@ def post(url: str, body: dict) -> tuple[int, dict]:
 
 def test_command_line_prints_base_url_and_follows_the_script():
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent.devtools.fault_server", "--port", "0", "--script", '["429","ok"]',
-         "--fault-rate", "0.3", "--seed", "1", "--max-lifetime", "30"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "agent.devtools.fault_server",
+            "--port",
+            "0",
+            "--script",
+            '["429","ok"]',
+            "--fault-rate",
+            "0.3",
+            "--seed",
+            "1",
+            "--max-lifetime",
+            "30",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = process.stdout.readline().strip()
@@ -80,7 +97,15 @@ def test_example_instances_validate():
 
 
 def test_schema_in_prompt_is_found():
-    schema = json.dumps({"type": "object", "properties": {"id": {"type": "string", "pattern": "^a\\d+$"}}, "required": ["id"]})
+    schema = json.dumps(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "string", "pattern": "^a\\d+$"}},
+            "required": ["id"],
+        }
+    )
     with FaultServer() as srv:
-        status, reply = post(srv.base_url, {"messages": [{"role": "user", "content": f"Fill this: {schema}"}]})
+        status, reply = post(
+            srv.base_url, {"messages": [{"role": "user", "content": f"Fill this: {schema}"}]}
+        )
     assert json.loads(reply["choices"][0]["message"]["content"]) == {"id": "a1"}

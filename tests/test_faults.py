@@ -28,11 +28,13 @@ TOWNS = ["Port Elms", "Brackwater", "Lindale", "Carrow", "Feldham", "Oskby", "Ta
 
 def invented(index: int) -> str:
     town = TOWNS[index % len(TOWNS)]
-    return (f"Flood barrier {index} opens in {town}\n\n"
-            f"The new flood barrier in {town} opened on Monday after {index + 2} years of work, the council said. "
-            f"It cost {12 + index} million pounds and protects about {1000 * (index + 3):,} homes. "
-            f'"This changes everything for the river towns," engineer Mara Quill {index} said. '
-            f"Critics said the gates were tested only {index + 1} times before the opening.")
+    return (
+        f"Flood barrier {index} opens in {town}\n\n"
+        f"The new flood barrier in {town} opened on Monday after {index + 2} years of work, the council said. "
+        f"It cost {12 + index} million pounds and protects about {1000 * (index + 3):,} homes. "
+        f'"This changes everything for the river towns," engineer Mara Quill {index} said. '
+        f"Critics said the gates were tested only {index + 1} times before the opening."
+    )
 
 
 def articles(n: int):
@@ -46,7 +48,9 @@ def backend_for(server, **options) -> OpenAIBackend:
     options.setdefault("timeout", 2)
     options.setdefault("retry_initial_wait", 0.05)
     options.setdefault("max_retry_wait", 2)
-    return OpenAIBackend("fault-model", base_url=server.base_url, api_key="sk-test-faults", **options)
+    return OpenAIBackend(
+        "fault-model", base_url=server.base_url, api_key="sk-test-faults", **options
+    )
 
 
 def run(server, n: int, **options) -> StoryBrief:
@@ -73,10 +77,17 @@ def assert_usage_matches_server(brief: StoryBrief, server) -> None:
 
 
 def test_transient_faults_are_retried_with_backoff_and_the_run_succeeds(fault_server):
-    script = ["429", "500", "ok",  # a1
-              "503", "drop", "ok",  # a2
-              {"kind": "hang", "seconds": 4}, "ok",  # a3: the hang outlasts the 2 s client timeout
-              "ok"]  # synthesis
+    script = [
+        "429",
+        "500",
+        "ok",  # a1
+        "503",
+        "drop",
+        "ok",  # a2
+        {"kind": "hang", "seconds": 4},
+        "ok",  # a3: the hang outlasts the 2 s client timeout
+        "ok",
+    ]  # synthesis
     server = fault_server(script, text_length=TEXT_LENGTH)
     brief = run(server, 3)
     assert brief_status(brief) == "ok"
@@ -93,10 +104,15 @@ def test_transient_faults_are_retried_with_backoff_and_the_run_succeeds(fault_se
 
 
 def test_retry_after_is_honoured_and_bounded(fault_server):
-    script = [{"kind": "429", "retry_after": 1}, "ok",  # a1: waits the second asked for
-              {"kind": "429", "retry_after": 600}, "ok",  # a2: asks for 10 minutes, waits max_retry_wait
-              {"kind": "429", "retry_after_ms": 300}, "ok",  # a3: the millisecond header
-              "ok"]
+    script = [
+        {"kind": "429", "retry_after": 1},
+        "ok",  # a1: waits the second asked for
+        {"kind": "429", "retry_after": 600},
+        "ok",  # a2: asks for 10 minutes, waits max_retry_wait
+        {"kind": "429", "retry_after_ms": 300},
+        "ok",  # a3: the millisecond header
+        "ok",
+    ]
     server = fault_server(script, text_length=TEXT_LENGTH)
     brief = run(server, 3, backend_options={"max_retry_wait": 1.5, "retry_initial_wait": 0.01})
     assert brief_status(brief) == "ok" and brief.run.retries == 3
@@ -107,8 +123,17 @@ def test_retry_after_is_honoured_and_bounded(fault_server):
 
 
 def test_content_faults_are_reasked_with_what_was_wrong(fault_server):
-    script = ["invalid_json", "ok", "schema_fail", "ok", "length", "ok",  # a1, a2, a3
-              "empty", "refusal", "ok"]  # synthesis: two re-asks, then valid
+    script = [
+        "invalid_json",
+        "ok",
+        "schema_fail",
+        "ok",
+        "length",
+        "ok",  # a1, a2, a3
+        "empty",
+        "refusal",
+        "ok",
+    ]  # synthesis: two re-asks, then valid
     server = fault_server(script, text_length=TEXT_LENGTH)
     brief = run(server, 3)
     assert brief_status(brief) == "ok" and brief.run.reasks == 5
@@ -125,13 +150,27 @@ def test_content_faults_are_reasked_with_what_was_wrong(fault_server):
 
 
 def test_exhausted_attempts_give_typed_errors_while_the_rest_completes(fault_server):
-    script = (["invalid_json"] * 3 + ["500"] * 5 + ["refusal"] * 2 + ["length"] * 3 + ["empty"] * 3
-              + ["schema_fail"] * 3 + ["ok", "ok"])  # a1..a6 fail in six ways; a7 and the synthesis succeed
+    script = (
+        ["invalid_json"] * 3
+        + ["500"] * 5
+        + ["refusal"] * 2
+        + ["length"] * 3
+        + ["empty"] * 3
+        + ["schema_fail"] * 3
+        + ["ok", "ok"]
+    )  # a1..a6 fail in six ways; a7 and the synthesis succeed
     server = fault_server(script, text_length=TEXT_LENGTH)
     brief = run(server, 7)
     errors = [a.error for a in brief.articles]
-    assert [e.kind if e else None for e in errors] == ["invalid_json", "transport", "refusal", "length", "empty",
-                                                       "schema", None]
+    assert [e.kind if e else None for e in errors] == [
+        "invalid_json",
+        "transport",
+        "refusal",
+        "length",
+        "empty",
+        "schema",
+        None,
+    ]
     assert [e.attempts for e in errors[:6]] == [3, 5, 2, 3, 3, 3]
     assert errors[0].last_output == "{not json" and errors[1].last_output is None
     assert "gave up after 5 attempt(s)" in errors[1].message and "HTTP 500" in errors[1].message
@@ -151,7 +190,13 @@ def test_random_faults_lose_no_article_and_every_token_counts(fault_server):
     assert [a.article_id for a in brief.articles] == [f"a{i}" for i in range(1, 9)]
     assert {r["step"] for r in chats(server)} - {"ok"}, "the seed should produce faults"
     for article in brief.articles:
-        assert article.error is None or article.error.kind in ("invalid_json", "schema", "length", "empty", "transport")
+        assert article.error is None or article.error.kind in (
+            "invalid_json",
+            "schema",
+            "length",
+            "empty",
+            "transport",
+        )
     assert_usage_matches_server(brief, server)
     assert brief.run.retries + brief.run.reasks > 0
 
@@ -163,10 +208,29 @@ def test_cli_exits_3_when_an_article_fails_and_keeps_the_rest(fault_server, tmp_
         (tmp_path / f"{i}.txt").write_text(invented(i), encoding="utf-8")
     out = tmp_path / "brief.json"
     result = subprocess.run(
-        [sys.executable, "-m", "agent", "summarize", str(tmp_path / "0.txt"), str(tmp_path / "1.txt"),
-         "--backend", "openai", "--base-url", server.base_url, "--model", "fault-model", "--concurrency", "1",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "summarize",
+            str(tmp_path / "0.txt"),
+            str(tmp_path / "1.txt"),
+            "--backend",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "fault-model",
+            "--concurrency",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr and "(1 failed)" in result.stderr
     brief = StoryBrief.model_validate_json(out.read_text())

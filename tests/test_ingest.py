@@ -67,10 +67,12 @@ def _lines(text: str) -> list[str]:
 
 
 def _assert_offsets(article) -> None:
-    assert [s.id for s in article.sentences] == [f"{article.id}.s{n}" for n in range(1, len(article.sentences) + 1)]
+    assert [s.id for s in article.sentences] == [
+        f"{article.id}.s{n}" for n in range(1, len(article.sentences) + 1)
+    ]
     previous_end = 0
     for s in article.sentences:
-        assert article.text[s.start:s.end] == s.text
+        assert article.text[s.start : s.end] == s.text
         assert s.text == s.text.strip() and "\n" not in s.text
         assert s.start >= previous_end
         previous_end = s.end
@@ -86,7 +88,9 @@ def seed_articles():
 
 def test_seed_directory_is_read_in_name_order_with_ids(seed_articles):
     assert [a.id for a in seed_articles] == ["a1", "a2", "a3", "a4", "a5"]
-    assert [Path(a.source).name for a in seed_articles] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert [Path(a.source).name for a in seed_articles] == sorted(
+        p.name for p in SEEDS.glob("*.txt")
+    )
     for article in seed_articles:
         _assert_offsets(article)
         assert len(article.sha256) == 64
@@ -128,12 +132,28 @@ def test_seed_titles_are_detected_and_leave_the_body(seed_articles):
 def test_invented_boilerplate_and_byline():
     article = make_article(INVENTED, index=3, source="invented.txt")
     _assert_offsets(article)
-    for noise in ("Skip to navigation", "Share this article", "Sign up for our newsletter", "(Reuters)",
-                  "Continue reading", "3 comments", "Leave a comment", "Name *", "Submit", "Storm damage costs rise",
-                  "We moderate all comments", "email address will not be published", "By Jane Smith"):
+    for noise in (
+        "Skip to navigation",
+        "Share this article",
+        "Sign up for our newsletter",
+        "(Reuters)",
+        "Continue reading",
+        "3 comments",
+        "Leave a comment",
+        "Name *",
+        "Submit",
+        "Storm damage costs rise",
+        "We moderate all comments",
+        "email address will not be published",
+        "By Jane Smith",
+    ):
         assert noise not in article.text, noise
-    for news in ("The harbour bridge in Port Elms reopened on Wednesday", "Workers replaced 120 metres",
-                 '"We are proud of the crews," Mayor Ann Ruiz said.', "about 3.5 million dollars"):
+    for news in (
+        "The harbour bridge in Port Elms reopened on Wednesday",
+        "Workers replaced 120 metres",
+        '"We are proud of the crews," Mayor Ann Ruiz said.',
+        "about 3.5 million dollars",
+    ):
         assert news in article.text, news
     assert article.title == "Harbour bridge reopens after storm repairs"
     assert article.outlet == "Coastal Herald"
@@ -189,17 +209,33 @@ def test_captions_need_a_credit_and_wire_paragraphs_stay():
 
 
 def test_metadata_variants():
-    a = make_article("Bridge reopens\nMay 20, 2016\nCity News\nThe bridge reopened on Wednesday after repairs.",
-                     index=1, source="t")
+    a = make_article(
+        "Bridge reopens\nMay 20, 2016\nCity News\nThe bridge reopened on Wednesday after repairs.",
+        index=1,
+        source="t",
+    )
     assert (a.title, a.date, a.outlet) == ("Bridge reopens", dt.date(2016, 5, 20), "City News")
-    b = make_article("2005/01/08 Flood aid rises sharply\nSaturday, January 8, 2005\nDonors gave more this week.",
-                     index=1, source="t")
+    b = make_article(
+        "2005/01/08 Flood aid rises sharply\nSaturday, January 8, 2005\nDonors gave more this week.",
+        index=1,
+        source="t",
+    )
     assert b.title == "Flood aid rises sharply" and b.date == dt.date(2005, 1, 8)
     assert b.text == "Donors gave more this week."
-    c = make_article("Wednesday, March 2, 2022 The council met on Tuesday and voted to close the pool.",
-                     index=1, source="t")
-    assert c.date == dt.date(2022, 3, 2) and c.text == "The council met on Tuesday and voted to close the pool."
-    d = make_article("The pool closed.\n\nIt had been losing money for years, the council said.", index=1, source="t")
+    c = make_article(
+        "Wednesday, March 2, 2022 The council met on Tuesday and voted to close the pool.",
+        index=1,
+        source="t",
+    )
+    assert (
+        c.date == dt.date(2022, 3, 2)
+        and c.text == "The council met on Tuesday and voted to close the pool."
+    )
+    d = make_article(
+        "The pool closed.\n\nIt had been losing money for years, the council said.",
+        index=1,
+        source="t",
+    )
     assert d.title is None and d.date is None and d.text.startswith("The pool closed.")
 
 
@@ -225,15 +261,31 @@ def test_date_lines(line, expected, ambiguous):
 
 
 def test_not_date_lines():
-    for line in ("May 20 people were hurt, 2016 figures show", "31-02-2016", "Page 12", "20-05-16 notes"):
+    for line in (
+        "May 20 people were hurt, 2016 figures show",
+        "31-02-2016",
+        "Page 12",
+        "20-05-16 notes",
+    ):
         assert parse_date_line(line) is None, line
 
 
 def test_given_metadata_wins_and_first_line_equal_to_title_is_dropped():
-    a = make_article("Bridge reopens\n20-05-2016\nThe bridge reopened.", index=4, source="x.jsonl:2",
-                     title="Bridge reopens", outlet="Daily Planet", date="2016-05-21", url="https://example.org/b")
-    assert (a.title, a.outlet, a.date, a.url) == ("Bridge reopens", "Daily Planet", dt.date(2016, 5, 21),
-                                                  "https://example.org/b")
+    a = make_article(
+        "Bridge reopens\n20-05-2016\nThe bridge reopened.",
+        index=4,
+        source="x.jsonl:2",
+        title="Bridge reopens",
+        outlet="Daily Planet",
+        date="2016-05-21",
+        url="https://example.org/b",
+    )
+    assert (a.title, a.outlet, a.date, a.url) == (
+        "Bridge reopens",
+        "Daily Planet",
+        dt.date(2016, 5, 21),
+        "https://example.org/b",
+    )
     assert a.text == "The bridge reopened." and a.sentences[0].id == "a4.s1"
     bad = make_article("The bridge reopened.", index=1, source="t", date="sometime soon")
     assert bad.date is None and any("could not read the given date" in w for w in bad.warnings)
@@ -292,15 +344,21 @@ def test_utf8_with_bom_and_utf16_with_bom():
 
 
 def test_utf16_without_bom_is_read_with_a_warning():
-    decoded, warnings = decode_bytes("Harbour bridge reopens after repairs.".encode("utf-16-le"), "f.txt")
+    decoded, warnings = decode_bytes(
+        "Harbour bridge reopens after repairs.".encode("utf-16-le"), "f.txt"
+    )
     assert decoded == "Harbour bridge reopens after repairs." and "UTF-16-LE" in warnings[0]
 
 
 def test_cp1252_and_latin1_decode_with_a_warning():
-    decoded, warnings = decode_bytes("The café – “quoted” owner said it’s fine.".encode("cp1252"), "f.txt")
+    decoded, warnings = decode_bytes(
+        "The café – “quoted” owner said it’s fine.".encode("cp1252"), "f.txt"
+    )
     assert decoded == "The café – “quoted” owner said it’s fine."
     assert warnings and "windows-1252" in warnings[0]
-    decoded, warnings = decode_bytes("Señor Müller’s café".replace("’", "'").encode("latin-1"), "f.txt")
+    decoded, warnings = decode_bytes(
+        "Señor Müller’s café".replace("’", "'").encode("latin-1"), "f.txt"
+    )
     assert decoded == "Señor Müller's café" and warnings
 
 
@@ -316,7 +374,9 @@ def test_decoding_warning_reaches_the_article(tmp_path):
 
 
 def test_control_and_zero_width_characters_are_removed():
-    decoded, _ = decode_bytes("Zero\u200bwidth\x07 bell\tand tab\u00a0NBSP e\u0301".encode(), "f.txt")
+    decoded, _ = decode_bytes(
+        "Zero\u200bwidth\x07 bell\tand tab\u00a0NBSP e\u0301".encode(), "f.txt"
+    )
     assert decoded == "Zerowidth bell\tand tab\u00a0NBSP \u00e9"
 
 
@@ -353,8 +413,11 @@ def test_random_bytes_with_nuls_are_refused(tmp_path):
 
 
 def test_empty_whitespace_and_boilerplate_only_files_are_errors(tmp_path):
-    for name, content, says in (("empty.txt", b"", "file is empty"), ("blank.txt", b" \n\t\n  \n", "file is empty"),
-                                ("noise.txt", b"Share\n\nAdvertisement\n\nSkip to main content\n", "only boilerplate")):
+    for name, content, says in (
+        ("empty.txt", b"", "file is empty"),
+        ("blank.txt", b" \n\t\n  \n", "file is empty"),
+        ("noise.txt", b"Share\n\nAdvertisement\n\nSkip to main content\n", "only boilerplate"),
+    ):
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(InputError, match=re.escape(name) + ".*" + says):
@@ -390,7 +453,9 @@ def test_unsupported_extension_is_read_when_it_is_text(tmp_path):
 
 
 def test_stdin_plain_text():
-    stdin = io.BytesIO(b"Port Elms bridge reopens\n\nThe bridge reopened on Wednesday, the council said.")
+    stdin = io.BytesIO(
+        b"Port Elms bridge reopens\n\nThe bridge reopened on Wednesday, the council said."
+    )
     (article,) = load_inputs(["-"], stdin=stdin)
     assert article.source == "<stdin>" and article.title == "Port Elms bridge reopens"
     assert article.sentences[0].text == "The bridge reopened on Wednesday, the council said."
@@ -401,8 +466,14 @@ def test_stdin_plain_text():
 
 
 def test_stdin_jsonl():
-    rows = [{"text": "The bridge reopened on Wednesday.", "title": "Bridge reopens", "source": "Daily Planet"},
-            {"text": "Ferries resumed on Thursday.", "date": "March 4, 2021"}]
+    rows = [
+        {
+            "text": "The bridge reopened on Wednesday.",
+            "title": "Bridge reopens",
+            "source": "Daily Planet",
+        },
+        {"text": "Ferries resumed on Thursday.", "date": "March 4, 2021"},
+    ]
     stdin = io.BytesIO("\n".join(json.dumps(r) for r in rows).encode() + b"\n")
     articles = load_inputs(["-"], stdin=stdin)
     assert [a.source for a in articles] == ["<stdin>:1", "<stdin>:2"]
@@ -412,26 +483,43 @@ def test_stdin_jsonl():
 def test_jsonl_file_carries_metadata(tmp_path):
     path = tmp_path / "cluster.jsonl"
     rows = [
-        {"text": "Bridge reopens\n\nThe bridge reopened on Wednesday after repairs.", "title": "Bridge reopens",
-         "outlet": "Coastal Herald", "date": "2021-03-03", "url": "https://example.org/a"},
+        {
+            "text": "Bridge reopens\n\nThe bridge reopened on Wednesday after repairs.",
+            "title": "Bridge reopens",
+            "outlet": "Coastal Herald",
+            "date": "2021-03-03",
+            "url": "https://example.org/a",
+        },
         {"text": "Ferries resumed on Thursday, operators said.", "date": "Thursday, March 4, 2021"},
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", encoding="utf-8")
     first, second = load_inputs([path])
     assert (first.id, first.source, first.title, first.outlet, first.url) == (
-        "a1", f"{path}:1", "Bridge reopens", "Coastal Herald", "https://example.org/a")
-    assert first.date == dt.date(2021, 3, 3) and first.text == "The bridge reopened on Wednesday after repairs."
-    assert second.id == "a2" and second.date == dt.date(2021, 3, 4) and second.date_text == "Thursday, March 4, 2021"
+        "a1",
+        f"{path}:1",
+        "Bridge reopens",
+        "Coastal Herald",
+        "https://example.org/a",
+    )
+    assert (
+        first.date == dt.date(2021, 3, 3)
+        and first.text == "The bridge reopened on Wednesday after repairs."
+    )
+    assert (
+        second.id == "a2"
+        and second.date == dt.date(2021, 3, 4)
+        and second.date_text == "Thursday, March 4, 2021"
+    )
 
 
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
         (['{"text": "Fine."}', '{"text": "broken'], "line 2: not valid JSON"),
-        (['{"text": "Fine."}', "", '{"title": "No text"}'], "line 3: no non-empty \"text\""),
-        (['{"text": "   "}'], "line 1: no non-empty \"text\""),
+        (['{"text": "Fine."}', "", '{"title": "No text"}'], 'line 3: no non-empty "text"'),
+        (['{"text": "   "}'], 'line 1: no non-empty "text"'),
         (['["not", "an", "object"]'], "line 1: expected a JSON object"),
-        (['{"text": "Fine.", "title": 5}'], "line 1: field \"title\" must be a string"),
+        (['{"text": "Fine.", "title": 5}'], 'line 1: field "title" must be a string'),
     ],
 )
 def test_bad_jsonl_names_the_line(tmp_path, lines, message):
@@ -444,9 +532,13 @@ def test_bad_jsonl_names_the_line(tmp_path, lines, message):
 def test_directory_sorted_and_numbered_across_inputs(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "b.md").write_text("# Second story\n\nThe [ferry](https://x.org) sailed **again** today.", "utf-8")
+    (folder / "b.md").write_text(
+        "# Second story\n\nThe [ferry](https://x.org) sailed **again** today.", "utf-8"
+    )
     (folder / "a.txt").write_text("The first story is about the bridge.", "utf-8")
-    (folder / "c.jsonl").write_text('{"text": "Third, from JSONL."}\n{"text": "Fourth, from JSONL."}\n', "utf-8")
+    (folder / "c.jsonl").write_text(
+        '{"text": "Third, from JSONL."}\n{"text": "Fourth, from JSONL."}\n', "utf-8"
+    )
     (folder / "notes.csv").write_text("not,an,article\n", "utf-8")
     (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(30))
     (folder / "empty.txt").write_bytes(b"")
@@ -458,8 +550,11 @@ def test_directory_sorted_and_numbered_across_inputs(tmp_path):
     articles = load_inputs([folder, os.fspath(extra)])
     assert [a.id for a in articles] == ["a1", "a2", "a3", "a4", "a5"]
     assert [a.text for a in articles] == [
-        "The first story is about the bridge.", "The ferry sailed again today.", "Third, from JSONL.",
-        "Fourth, from JSONL.", "Fifth, named after the directory.",
+        "The first story is about the bridge.",
+        "The ferry sailed again today.",
+        "Third, from JSONL.",
+        "Fourth, from JSONL.",
+        "Fifth, named after the directory.",
     ]
     assert articles[1].title == "Second story"
     assert articles[2].source.endswith("c.jsonl:1")

@@ -17,7 +17,9 @@ from agent.llm.structured import complete_structured
 class Tagged(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=12, description="A short name.")
-    ids: list[Annotated[str, Field(pattern=r"^a\d+$")]] = Field(max_length=2, description="Article ids like a1.")
+    ids: list[Annotated[str, Field(pattern=r"^a\d+$")]] = Field(
+        max_length=2, description="Article ids like a1."
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,15 @@ def local(gguf_path):
 @pytest.mark.model
 def test_grammar_gives_json_valid_for_the_schema(local):
     request = Request(
-        messages=[{"role": "user", "content": "Name a fruit and list the ids a1, a2, a3, a4 and a5 as JSON."}],
-        schema=Tagged.model_json_schema(), mode="json_object", max_tokens=60,
+        messages=[
+            {
+                "role": "user",
+                "content": "Name a fruit and list the ids a1, a2, a3, a4 and a5 as JSON.",
+            }
+        ],
+        schema=Tagged.model_json_schema(),
+        mode="json_object",
+        max_tokens=60,
     )
     completion = local.complete(request)
     data = json.loads(completion.text)
@@ -44,7 +53,12 @@ def test_grammar_gives_json_valid_for_the_schema(local):
 
 @pytest.mark.model
 def test_structured_over_local(local):
-    result = complete_structured(local, [{"role": "user", "content": "Give a name and ids a1 and a2."}], Tagged, max_tokens=60)
+    result = complete_structured(
+        local,
+        [{"role": "user", "content": "Give a name and ids a1 and a2."}],
+        Tagged,
+        max_tokens=60,
+    )
     assert result.value is not None and result.mode == "json_object" and result.usage.cost_usd == 0
 
 

@@ -39,8 +39,12 @@ def run_session(check: Callable[[ClientSession], Awaitable[None]], *args: str, *
     """Start the server, initialise a client session, run `check(session)`."""
 
     async def main() -> None:
-        params = StdioServerParameters(command=sys.executable, args=["-m", "agent", "mcp", *args],
-                                       cwd=str(ROOT), env=_server_env(**env))
+        params = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "agent", "mcp", *args],
+            cwd=str(ROOT),
+            env=_server_env(**env),
+        )
         with open(os.devnull, "w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
                 async with ClientSession(read, write) as session:
@@ -68,7 +72,9 @@ def _check_story(result: Any, count: int) -> StoryBrief:
     jsonschema.Draft202012Validator(schema_document("story")).validate(data)
     brief = StoryBrief.model_validate(data)
     assert len(brief.articles) == count
-    assert brief.headline and brief.headline in _text(result)  # the Markdown view for text-only clients
+    assert brief.headline and brief.headline in _text(
+        result
+    )  # the Markdown view for text-only clients
     return brief
 
 
@@ -88,14 +94,20 @@ def test_lists_the_tools_with_their_schemas():
 def test_summarize_articles_from_paths_with_progress():
     async def check(session: ClientSession) -> None:
         progress = Progress()
-        result = await session.call_tool("summarize_articles", {"articles": [str(p) for p in SEEDS], "backend": "none"},
-                                         read_timeout_seconds=CALL_TIMEOUT, progress_callback=progress)
+        result = await session.call_tool(
+            "summarize_articles",
+            {"articles": [str(p) for p in SEEDS], "backend": "none"},
+            read_timeout_seconds=CALL_TIMEOUT,
+            progress_callback=progress,
+        )
         brief = _check_story(result, len(SEEDS))
         assert brief.run.backend == "none"
         assert brief.run.inputs == [str(p) for p in SEEDS]
         assert progress.events, "no progress notifications arrived"
         values = [p for p, _, _ in progress.events]
-        assert all(a < b for a, b in zip(values, values[1:], strict=False)), values  # MCP: progress always increases
+        assert all(a < b for a, b in zip(values, values[1:], strict=False)), (
+            values
+        )  # MCP: progress always increases
         assert progress.events[-1][0] == progress.events[-1][1] == len(SEEDS) + 1
         assert sum(1 for *_, m in progress.events if m and m.endswith(" done")) == len(SEEDS)
 
@@ -103,16 +115,25 @@ def test_summarize_articles_from_paths_with_progress():
 
 
 def test_summarize_articles_from_texts_and_one_article():
-    texts = [{"text": p.read_text(encoding="utf-8"), "title": f"Report {i}"} for i, p in enumerate(SEEDS[:2], 1)]
+    texts = [
+        {"text": p.read_text(encoding="utf-8"), "title": f"Report {i}"}
+        for i, p in enumerate(SEEDS[:2], 1)
+    ]
 
     async def check(session: ClientSession) -> None:
-        result = await session.call_tool("summarize_articles", {"articles": texts, "backend": "none"},
-                                         read_timeout_seconds=CALL_TIMEOUT)
+        result = await session.call_tool(
+            "summarize_articles",
+            {"articles": texts, "backend": "none"},
+            read_timeout_seconds=CALL_TIMEOUT,
+        )
         brief = _check_story(result, 2)
         assert [a.title for a in brief.articles] == ["Report 1", "Report 2"]
         assert [a.source for a in brief.articles] == ["<text 1>", "<text 2>"]
-        one = await session.call_tool("summarize_article", {"article": str(SEEDS[0]), "backend": "none"},
-                                      read_timeout_seconds=CALL_TIMEOUT)
+        one = await session.call_tool(
+            "summarize_article",
+            {"article": str(SEEDS[0]), "backend": "none"},
+            read_timeout_seconds=CALL_TIMEOUT,
+        )
         assert not one.is_error, _text(one)
         jsonschema.Draft202012Validator(schema_document("article")).validate(one.structured_content)
         article = ArticleBrief.model_validate(one.structured_content)
@@ -125,9 +146,17 @@ def test_bad_calls_are_tool_errors_and_the_server_keeps_serving():
     bad_calls = [
         ("summarize_articles", {"articles": []}, "articles"),
         ("summarize_articles", {"backend": "none"}, "articles"),
-        ("summarize_articles", {"articles": ["no/such/file.txt"], "backend": "none"}, "no/such/file.txt"),
+        (
+            "summarize_articles",
+            {"articles": ["no/such/file.txt"], "backend": "none"},
+            "no/such/file.txt",
+        ),
         ("summarize_articles", {"articles": [str(SEEDS[0])], "backend": "gpt-9000"}, "backend"),
-        ("summarize_articles", {"articles": [str(SEEDS[0])], "backend": "none", "concurrency": 0}, "concurrency"),
+        (
+            "summarize_articles",
+            {"articles": [str(SEEDS[0])], "backend": "none", "concurrency": 0},
+            "concurrency",
+        ),
         ("summarize_article", {"article": {"title": "no text"}, "backend": "none"}, "text"),
         ("no_such_tool", {}, "unknown tool"),
     ]
@@ -137,9 +166,14 @@ def test_bad_calls_are_tool_errors_and_the_server_keeps_serving():
             result = await session.call_tool(name, arguments, read_timeout_seconds=CALL_TIMEOUT)
             message = _text(result)
             assert result.is_error, (name, arguments)
-            assert needle in message and len(message.splitlines()) == 1 and "Traceback" not in message
-        good = await session.call_tool("summarize_articles", {"articles": [str(p) for p in SEEDS[:2]], "backend": "none"},
-                                       read_timeout_seconds=CALL_TIMEOUT)
+            assert (
+                needle in message and len(message.splitlines()) == 1 and "Traceback" not in message
+            )
+        good = await session.call_tool(
+            "summarize_articles",
+            {"articles": [str(p) for p in SEEDS[:2]], "backend": "none"},
+            read_timeout_seconds=CALL_TIMEOUT,
+        )
         _check_story(good, 2)
 
     run_session(check)
@@ -161,20 +195,29 @@ def test_server_settings_come_from_its_config_file(tmp_path):
     config.write_text('backend = "none"\n', encoding="utf-8")
 
     async def check(session: ClientSession) -> None:
-        result = await session.call_tool("summarize_articles", {"articles": [str(SEEDS[0])]},
-                                         read_timeout_seconds=CALL_TIMEOUT)
+        result = await session.call_tool(
+            "summarize_articles", {"articles": [str(SEEDS[0])]}, read_timeout_seconds=CALL_TIMEOUT
+        )
         assert _check_story(result, 1).run.backend == "none"
 
     run_session(check, "--config", str(config))
 
 
 SHORT_TEXTS = [
-    {"text": "City officials said on Tuesday that the new bridge will open in May. The project cost "
-             "40 million dollars, the mayor said. \"It will cut travel times in half,\" she told reporters.",
-     "title": "Bridge to open in May", "outlet": "Daily Post", "date": "2024-03-05"},
-    {"text": "The bridge over the river will open in June, not May, a contractor said on Wednesday. "
-             "He put the cost at 45 million dollars. The mayor has promised shorter commutes.",
-     "title": "Bridge opening may slip", "outlet": "Evening News", "date": "2024-03-06"},
+    {
+        "text": "City officials said on Tuesday that the new bridge will open in May. The project cost "
+        '40 million dollars, the mayor said. "It will cut travel times in half," she told reporters.',
+        "title": "Bridge to open in May",
+        "outlet": "Daily Post",
+        "date": "2024-03-05",
+    },
+    {
+        "text": "The bridge over the river will open in June, not May, a contractor said on Wednesday. "
+        "He put the cost at 45 million dollars. The mayor has promised shorter commutes.",
+        "title": "Bridge opening may slip",
+        "outlet": "Evening News",
+        "date": "2024-03-06",
+    },
 ]
 
 
@@ -192,14 +235,18 @@ def test_replay_backend_through_the_server(tmp_path, gguf_path):
     assert local.run.calls and any(recordings.iterdir())
 
     async def check(session: ClientSession) -> None:
-        result = await session.call_tool("summarize_articles", {"articles": SHORT_TEXTS, "backend": "replay"},
-                                         read_timeout_seconds=CALL_TIMEOUT)
+        result = await session.call_tool(
+            "summarize_articles",
+            {"articles": SHORT_TEXTS, "backend": "replay"},
+            read_timeout_seconds=CALL_TIMEOUT,
+        )
         replayed = _check_story(result, 2)
         assert replayed.run.backend == "replay"
         errors = [a.error for a in replayed.articles if a.error] + [replayed.synthesis_error]
         assert not [e for e in errors if e and e.kind == "replay_miss"], errors
-        assert [(c.purpose, c.attempts, c.usage) for c in replayed.run.calls] == \
-            [(c.purpose, c.attempts, c.usage) for c in local.run.calls]
+        assert [(c.purpose, c.attempts, c.usage) for c in replayed.run.calls] == [
+            (c.purpose, c.attempts, c.usage) for c in local.run.calls
+        ]
         assert replayed.headline == local.headline and replayed.overview == local.overview
         assert [a.summary for a in replayed.articles] == [a.summary for a in local.articles]
 

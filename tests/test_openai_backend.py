@@ -33,8 +33,12 @@ Sentences:
 
 def test_json_schema_is_rejected_by_the_real_server(llama_server):
     backend = OpenAIBackend(base_url=llama_server, timeout=120)
-    request = Request(messages=[{"role": "user", "content": "Say hi"}], schema=City.model_json_schema(),
-                      mode="json_schema", max_tokens=8)
+    request = Request(
+        messages=[{"role": "user", "content": "Say hi"}],
+        schema=City.model_json_schema(),
+        mode="json_schema",
+        max_tokens=8,
+    )
     with pytest.raises(ModeRejected) as info:
         backend.complete(request)
     assert "json_schema" in str(info.value) and "\n" not in str(info.value)
@@ -59,12 +63,25 @@ def test_small_model_falls_back_and_returns_valid_json(llama_server):
 def test_article_draft_from_the_tiny_model(llama_server):
     backend = OpenAIBackend(base_url=llama_server, timeout=180, modes=["json_object", "prompted"])
     messages = [
-        {"role": "system", "content": "You describe one news article as JSON. Cite sentence ids like a1.s2."},
-        {"role": "user", "content": ARTICLE + "\nGive the headline, a short summary, up to 2 key points, entities."},
+        {
+            "role": "system",
+            "content": "You describe one news article as JSON. Cite sentence ids like a1.s2.",
+        },
+        {
+            "role": "user",
+            "content": ARTICLE
+            + "\nGive the headline, a short summary, up to 2 key points, entities.",
+        },
     ]
     calls = []
-    result = complete_structured(backend, messages, ArticleDraft, max_tokens=300, max_reasks=1,
-                                 after_call=lambda req, c: calls.append(c))
+    result = complete_structured(
+        backend,
+        messages,
+        ArticleDraft,
+        max_tokens=300,
+        max_reasks=1,
+        after_call=lambda req, c: calls.append(c),
+    )
     assert result.attempts == len(calls) >= 1
     assert result.usage.prompt_tokens == sum(c.prompt_tokens for c in calls)
     assert result.usage.completion_tokens == sum(c.completion_tokens for c in calls)

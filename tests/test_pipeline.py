@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "syria"
 BOILERPLATE = re.compile(
     r"advertisement|skip to main content|leave a reply|post a comment|please enter your|"
-    r"moderates all comments|community guidelines|\bA\+ A-", re.I)
+    r"moderates all comments|community guidelines|\bA\+ A-",
+    re.I,
+)
 
 
 def _norm(text: str) -> str:
@@ -94,7 +96,9 @@ def test_replay_reproduces_the_brief_with_no_model(local_run):
 
 @pytest.mark.model
 def test_openai_backend_against_llama_cpp_server(llama_server):
-    articles = load_inputs([str(SEEDS / "001_eb04f12f6c57fad3.txt"), str(SEEDS / "004_712fcfa3be07a6f4.txt")])
+    articles = load_inputs(
+        [str(SEEDS / "001_eb04f12f6c57fad3.txt"), str(SEEDS / "004_712fcfa3be07a6f4.txt")]
+    )
     backend = make_backend("openai", base_url=llama_server, timeout=300)
     brief = summarize_articles(articles, backend, RunOptions(concurrency=2))
     data = json.loads(brief.model_dump_json())

@@ -11,7 +11,9 @@ from agent.llm.pricing import DEFAULT_PRICES, estimate_cost, load_pricing, prici
 def test_known_model_costs_per_million_tokens():
     prices = DEFAULT_PRICES["gpt-4o-mini"]
     assert estimate_cost("gpt-4o-mini", 1_000_000, 0) == pytest.approx(prices["input"])
-    assert estimate_cost("gpt-4o-mini", 1000, 500) == pytest.approx((1000 * prices["input"] + 500 * prices["output"]) / 1e6)
+    assert estimate_cost("gpt-4o-mini", 1000, 500) == pytest.approx(
+        (1000 * prices["input"] + 500 * prices["output"]) / 1e6
+    )
     # dated snapshots are priced like their family, the longest matching name first
     assert estimate_cost("gpt-4o-mini-2024-07-18", 1_000_000, 0) == pytest.approx(prices["input"])
 
@@ -26,7 +28,9 @@ def test_local_and_unknown_models_cost_nothing():
 
 def test_load_pricing_json_and_toml_merge_over_defaults(tmp_path):
     json_file = tmp_path / "prices.json"
-    json_file.write_text('{"my-model": {"input": 1, "output": 2}, "gpt-4o": {"input": 0, "output": 0}}')
+    json_file.write_text(
+        '{"my-model": {"input": 1, "output": 2}, "gpt-4o": {"input": 0, "output": 0}}'
+    )
     table = load_pricing(json_file)
     assert estimate_cost("my-model", 1_000_000, 1_000_000, table) == pytest.approx(3.0)
     assert estimate_cost("gpt-4o", 1_000_000, 1_000_000, table) == 0
@@ -36,7 +40,9 @@ def test_load_pricing_json_and_toml_merge_over_defaults(tmp_path):
     assert load_pricing(toml_file)["my-model"] == {"input": 0.5, "output": 1.5}
 
 
-@pytest.mark.parametrize("content", ["{not json", '{"m": {"input": 1}}', '{"m": {"input": "x", "output": 1}}', "[1]"])
+@pytest.mark.parametrize(
+    "content", ["{not json", '{"m": {"input": 1}}', '{"m": {"input": "x", "output": 1}}', "[1]"]
+)
 def test_bad_pricing_files_are_config_errors(tmp_path, content):
     bad = tmp_path / "bad.json"
     bad.write_text(content)

@@ -37,27 +37,42 @@ def conversations(n: int) -> list[list[dict[str, str]]]:
 def run_all(backend, convos, modes=None):
     """The conversations as one run: a mode refused once is not tried again (`modes`)."""
     modes = modes if modes is not None else ModeState(backend.modes)
-    return [complete_structured(backend, messages, Answer, max_tokens=200, modes=modes) for messages in convos]
+    return [
+        complete_structured(backend, messages, Answer, max_tokens=200, modes=modes)
+        for messages in convos
+    ]
 
 
 def comparable(result) -> dict:
     return {
         "value": result.value.model_dump() if result.value else None,
         "error": result.error.model_dump() if result.error else None,
-        "attempts": result.attempts, "reasks": result.reasks, "mode": result.mode,
-        "usage": result.usage.model_dump(), "finish_reason": result.finish_reason, "last_text": result.last_text,
+        "attempts": result.attempts,
+        "reasks": result.reasks,
+        "mode": result.mode,
+        "usage": result.usage.model_dump(),
+        "finish_reason": result.finish_reason,
+        "last_text": result.last_text,
     }
 
 
 def test_record_then_replay_is_identical_with_zero_calls(fault_server, tmp_path):
-    server = fault_server(["reject_json_schema", "invalid_json", "ok", "schema_fail", "schema_fail", "schema_fail"],
-                          default="reject_json_schema")
-    inner = OpenAIBackend("fault-model", base_url=server.base_url, api_key=PLANTED_KEY, retry_initial_wait=0.01)
+    server = fault_server(
+        ["reject_json_schema", "invalid_json", "ok", "schema_fail", "schema_fail", "schema_fail"],
+        default="reject_json_schema",
+    )
+    inner = OpenAIBackend(
+        "fault-model", base_url=server.base_url, api_key=PLANTED_KEY, retry_initial_wait=0.01
+    )
     recorder = RecordingBackend(inner, tmp_path)
     convos = conversations(3)
     recorded_modes = ModeState(recorder.modes)
     recorded = run_all(recorder, convos, recorded_modes)
-    assert recorded[0].value is not None and recorded[0].reasks == 1 and recorded[0].mode == "json_object"
+    assert (
+        recorded[0].value is not None
+        and recorded[0].reasks == 1
+        and recorded[0].mode == "json_object"
+    )
     assert recorded[1].error is not None and recorded[1].error.kind == "schema"
     assert recorded[2].value is not None
     assert recorded_modes.remaining == ("json_object", "prompted")
@@ -66,7 +81,9 @@ def test_record_then_replay_is_identical_with_zero_calls(fault_server, tmp_path)
     server.stop()
 
     replay = make_backend("replay", replay_dir=str(tmp_path))
-    assert replay.modes == ("json_schema", "json_object", "prompted") and replay.model == "fault-model"
+    assert (
+        replay.modes == ("json_schema", "json_object", "prompted") and replay.model == "fault-model"
+    )
     replayed_modes = ModeState(replay.modes)
     replayed = run_all(replay, convos, replayed_modes)
     assert [comparable(r) for r in replayed] == [comparable(r) for r in recorded]
@@ -75,13 +92,27 @@ def test_record_then_replay_is_identical_with_zero_calls(fault_server, tmp_path)
 
 
 def test_replay_falls_back_when_only_another_mode_was_recorded(tmp_path):
-    request = Request(messages=[{"role": "user", "content": "hi"}], schema={"type": "object"}, mode="json_object")
-    entry = {"key": request_key(request), "model": "m", "request": request.key_material(),
-             "completion": {"text": "{}", "prompt_tokens": 3, "completion_tokens": 1, "finish_reason": "stop", "refusal": None}}
+    request = Request(
+        messages=[{"role": "user", "content": "hi"}], schema={"type": "object"}, mode="json_object"
+    )
+    entry = {
+        "key": request_key(request),
+        "model": "m",
+        "request": request.key_material(),
+        "completion": {
+            "text": "{}",
+            "prompt_tokens": 3,
+            "completion_tokens": 1,
+            "finish_reason": "stop",
+            "refusal": None,
+        },
+    }
     (tmp_path / f"{request_key(request)}.json").write_text(json.dumps(entry))
     replay = ReplayBackend(tmp_path)
     with pytest.raises(ModeRejected):
-        replay.complete(Request(messages=request.messages, schema=request.schema, mode="json_schema"))
+        replay.complete(
+            Request(messages=request.messages, schema=request.schema, mode="json_schema")
+        )
     completion = replay.complete(request)
     assert completion.text == "{}" and completion.prompt_tokens == 3 and not completion.cache_hit
 
@@ -104,8 +135,14 @@ def test_recordings_hold_no_secret(fault_server, tmp_path):
     assert len(files) == 3  # the rejection, the answer, _meta.json
     for file in files:
         text = file.read_text()
-        assert PLANTED_KEY not in text and "authorization" not in text.lower() and "127.0.0.1" not in text
-    assert server.requests[0]["headers"].get("Authorization") is None  # the server's log drops it too
+        assert (
+            PLANTED_KEY not in text
+            and "authorization" not in text.lower()
+            and "127.0.0.1" not in text
+        )
+    assert (
+        server.requests[0]["headers"].get("Authorization") is None
+    )  # the server's log drops it too
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -113,12 +150,16 @@ def test_request_key_is_stable_and_ignores_seed():
     a = Request(messages=[{"role": "user", "content": "x"}], schema={"b": 1, "a": 2}, seed=1)
     b = Request(messages=[{"role": "user", "content": "x"}], schema={"a": 2, "b": 1}, seed=7)
     assert request_key(a) == request_key(b) and len(request_key(a)) == 64
-    assert request_key(a) != request_key(Request(messages=a.messages, schema=a.schema, max_tokens=5))
+    assert request_key(a) != request_key(
+        Request(messages=a.messages, schema=a.schema, max_tokens=5)
+    )
 
 
 def test_cache_hits_skip_the_server(fault_server, tmp_path):
     server = fault_server(default="ok")
-    inner = OpenAIBackend("fault-model", base_url=server.base_url, api_key="x", modes=["json_object"])
+    inner = OpenAIBackend(
+        "fault-model", base_url=server.base_url, api_key="x", modes=["json_object"]
+    )
     cache = CachingBackend(inner, tmp_path)
     first = complete_structured(cache, conversations(1)[0], Answer)
     second = complete_structured(cache, conversations(1)[0], Answer)
@@ -133,8 +174,12 @@ def test_factory_choices(tmp_path, monkeypatch):
         make_backend("nope")
     with pytest.raises(ConfigError):
         make_backend("replay")
-    backend = make_backend("openai", base_url="http://127.0.0.1:9/v1", model="m", record_dir=str(tmp_path))
-    assert isinstance(backend, RecordingBackend) and backend.name == "openai" and backend.model == "m"
+    backend = make_backend(
+        "openai", base_url="http://127.0.0.1:9/v1", model="m", record_dir=str(tmp_path)
+    )
+    assert (
+        isinstance(backend, RecordingBackend) and backend.name == "openai" and backend.model == "m"
+    )
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     assert make_backend(model="m").name == "openai"
 

@@ -21,14 +21,20 @@ from agent.pipeline.run import summarize_articles
 from agent.schemas import StoryBrief
 
 ROOT = Path(__file__).resolve().parents[1]
-HANG = {"kind": "hang", "seconds": 60}  # much longer than the test waits: only an abandoned call ends this fast
+HANG = {
+    "kind": "hang",
+    "seconds": 60,
+}  # much longer than the test waits: only an abandoned call ends this fast
 N = 4
 
 
 def texts() -> list[str]:
-    return [f"Bridge {i} reopens in Tallow\n\nThe bridge number {i} in Tallow reopened on Tuesday after "
-            f"{i + 3} weeks of repairs, the council said. Repairs cost {40 + i} thousand pounds. "
-            f'"We are glad it is open," shop owner Ada Venn said of bridge {i}.' for i in range(1, N + 1)]
+    return [
+        f"Bridge {i} reopens in Tallow\n\nThe bridge number {i} in Tallow reopened on Tuesday after "
+        f"{i + 3} weeks of repairs, the council said. Repairs cost {40 + i} thousand pounds. "
+        f'"We are glad it is open," shop owner Ada Venn said of bridge {i}.'
+        for i in range(1, N + 1)
+    ]
 
 
 @pytest.fixture
@@ -53,9 +59,25 @@ def slow_after_first(body: dict, n: int):
 
 
 def command(paths: list[str], server, run_dir: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "agent", "summarize", *paths, "--backend", "openai", "--base-url",
-            server.base_url, "--model", "fault-model", "--concurrency", "2", "--run-dir", str(run_dir),
-            "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "agent",
+        "summarize",
+        *paths,
+        "--backend",
+        "openai",
+        "--base-url",
+        server.base_url,
+        "--model",
+        "fault-model",
+        "--concurrency",
+        "2",
+        "--run-dir",
+        str(run_dir),
+        "--out",
+        str(out),
+    ]
 
 
 def wait_for(condition, seconds: float = 60) -> None:
@@ -74,13 +96,24 @@ def without_timings(brief: StoryBrief) -> dict:
     return data
 
 
-def start_and_stop(paths: list[str], fault_server, run_dir: Path, out: Path, sig: int) -> tuple[subprocess.Popen, float]:
+def start_and_stop(
+    paths: list[str], fault_server, run_dir: Path, out: Path, sig: int
+) -> tuple[subprocess.Popen, float]:
     """Start a run, let a1 finish and two more calls hang, then send `sig`; returns (process, seconds to exit)."""
     server = fault_server(slow_after_first, text_length=24)
-    process = subprocess.Popen(command(paths, server, run_dir, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        command(paths, server, run_dir, out),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
-        wait_for(lambda: len(list((run_dir / "articles").glob("*.json"))) == 1 and len(server.requests) >= 3)
+        wait_for(
+            lambda: (
+                len(list((run_dir / "articles").glob("*.json"))) == 1 and len(server.requests) >= 3
+            )
+        )
         sent = time.monotonic()
         process.send_signal(sig)
         process.wait(timeout=30)
@@ -91,11 +124,17 @@ def start_and_stop(paths: list[str], fault_server, run_dir: Path, out: Path, sig
             process.wait()
 
 
-def resume(paths: list[str], fault_server, run_dir: Path, out: Path) -> tuple[StoryBrief, list[str]]:
+def resume(
+    paths: list[str], fault_server, run_dir: Path, out: Path
+) -> tuple[StoryBrief, list[str]]:
     server = fault_server(text_length=24)
-    result = subprocess.run(command(paths, server, run_dir, out), capture_output=True, text=True, timeout=120, cwd=ROOT)
+    result = subprocess.run(
+        command(paths, server, run_dir, out), capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
-    return StoryBrief.model_validate_json(out.read_text()), [article_of(r["json"]) for r in server.requests]
+    return StoryBrief.model_validate_json(out.read_text()), [
+        article_of(r["json"]) for r in server.requests
+    ]
 
 
 def reference(paths: list[str], fault_server) -> StoryBrief:
@@ -106,7 +145,9 @@ def reference(paths: list[str], fault_server) -> StoryBrief:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
-def test_interrupted_run_resumes_without_redoing_finished_articles(inputs, fault_server, tmp_path, sig):
+def test_interrupted_run_resumes_without_redoing_finished_articles(
+    inputs, fault_server, tmp_path, sig
+):
     run_dir, out = tmp_path / "run", tmp_path / "brief.json"
     process, seconds = start_and_stop(inputs, fault_server, run_dir, out, sig)
     stderr = process.stderr.read()
@@ -114,7 +155,8 @@ def test_interrupted_run_resumes_without_redoing_finished_articles(inputs, fault
         assert process.returncode == 130
         assert "Traceback" not in stderr
         assert stderr.strip().splitlines() == [
-            "newsbrief: interrupted; finished articles are kept in --run-dir when one was given"]
+            "newsbrief: interrupted; finished articles are kept in --run-dir when one was given"
+        ]
         assert seconds < 10, "Ctrl-C waited for the calls in flight"
     else:
         assert process.returncode == -signal.SIGKILL
@@ -151,8 +193,13 @@ def test_ctrl_c_during_the_synthesis_exits_130_without_traceback(inputs, fault_s
 
     server = fault_server(synthesis_hangs, text_length=24)
     run_dir, out = tmp_path / "run", tmp_path / "brief.json"
-    process = subprocess.Popen(command(inputs, server, run_dir, out), stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command(inputs, server, run_dir, out),
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         wait_for(lambda: any(article_of(r["json"]) == "synthesis" for r in server.requests))
         process.send_signal(signal.SIGINT)

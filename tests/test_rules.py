@@ -33,10 +33,23 @@ def build(text: str, index: int = 1, date: dt.date | None = None) -> Article:
             if chunk.strip():
                 left = start + len(chunk) - len(chunk.lstrip())
                 right = start + len(chunk.rstrip())
-                sentences.append(Sentence(id=f"a{index}.s{len(sentences) + 1}", text=text[left:right], start=left, end=right))
+                sentences.append(
+                    Sentence(
+                        id=f"a{index}.s{len(sentences) + 1}",
+                        text=text[left:right],
+                        start=left,
+                        end=right,
+                    )
+                )
             start = end
-    return Article(id=f"a{index}", source="test.txt", date=date, text=text, sentences=sentences,
-                   sha256=hashlib.sha256(text.encode()).hexdigest())
+    return Article(
+        id=f"a{index}",
+        source="test.txt",
+        date=date,
+        text=text,
+        sentences=sentences,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
 
 
 def seed(name: str, index: int = 1, date: str | None = None) -> Article:
@@ -109,10 +122,14 @@ def test_kerry_and_lavrov_quotes_in_presstv_article():
 def test_quotes_in_article_with_comma_outside_marks():
     article = seed("004", index=5)
     assert quote_of(article, "Today we are announcing an arrangement").speaker == "John Kerry"
-    assert quote_of(article, "genuine reduction of violence").speaker == "John Kerry"  # in Mr. Kerry’s words
+    assert (
+        quote_of(article, "genuine reduction of violence").speaker == "John Kerry"
+    )  # in Mr. Kerry’s words
     assert quote_of(article, "Only the Russian and American").speaker == "Sergei Lavrov"
     assert quote_of(article, "It is profoundly in the interests").speaker == "John Kerry"
-    assert quote_of(article, "it takes five hours").speaker == "Sergei Lavrov"  # Mr Lavrov ..., claiming
+    assert (
+        quote_of(article, "it takes five hours").speaker == "Sergei Lavrov"
+    )  # Mr Lavrov ..., claiming
 
 
 @pytest.mark.parametrize("name", ["000", "001", "002", "003", "004"])
@@ -162,7 +179,9 @@ def test_quotes_opening_a_paragraph_take_the_speaker_of_the_paragraph_before():
 
 
 def test_straight_single_quotes_and_apostrophes():
-    article = build("It's the government's view that 'the talks must go on for weeks', Mr. Smith said.")
+    article = build(
+        "It's the government's view that 'the talks must go on for weeks', Mr. Smith said."
+    )
     quotes = extract_quotes(article)
     assert [q.text for q in quotes] == ["the talks must go on for weeks"]
     assert quotes[0].speaker == "Smith"
@@ -179,7 +198,11 @@ def figure(article: Article, value: float) -> Figure:
 
 def test_death_toll_figures():
     toll = figure(seed("000"), 400000)
-    assert (toll.value_text, toll.qualifier, toll.counts) == ("400,000", "more than", "people killed")
+    assert (toll.value_text, toll.qualifier, toll.counts) == (
+        "400,000",
+        "more than",
+        "people killed",
+    )
     toll = figure(seed("003"), 400000)
     assert (toll.qualifier, toll.unit, toll.counts) == ("over", "people", "people killed")
     tolls = [f for f in extract_figures(seed("004")) if f.value == 500000]
@@ -194,14 +217,23 @@ def test_hours_units_and_small_counts():
     units = figure(seed("001"), 138)
     assert units.unit == "units" and "armed units" in units.counts
     aleppo = seed("004")
-    assert figure(aleppo, 700).counts == "civilians killed" and figure(aleppo, 700).qualifier == "almost"
+    assert (
+        figure(aleppo, 700).counts == "civilians killed"
+        and figure(aleppo, 700).qualifier == "almost"
+    )
     assert figure(aleppo, 160).counts == "children killed"
     assert figure(aleppo, 40).value_text == "Forty" and figure(aleppo, 40).unit == "days"
 
 
 def test_years_dates_and_references_are_not_figures():
     values = {f.value for f in extract_figures(seed("003"))}
-    assert not values & {2016, 2011, 2014, 10, 2}  # September 10, 2016; March 2011; "the two countries"
+    assert not values & {
+        2016,
+        2011,
+        2014,
+        10,
+        2,
+    }  # September 10, 2016; March 2011; "the two countries"
     text = (
         "The vote under Resolution 2254 was held at 10:30 am on May 25, 2016.\n"
         "1. The first point.\n"
@@ -232,8 +264,17 @@ def test_money_percentages_scales_and_compounds():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("400,000", 400000.0), ("five", 5.0), ("1.5 million", 1_500_000.0), ("forty-five", 45.0),
-     ("a dozen", 12.0), ("$5bn", 5e9), ("3.5%", 3.5), ("two hundred", 200.0), ("65.4 million", 65_400_000.0)],
+    [
+        ("400,000", 400000.0),
+        ("five", 5.0),
+        ("1.5 million", 1_500_000.0),
+        ("forty-five", 45.0),
+        ("a dozen", 12.0),
+        ("$5bn", 5e9),
+        ("3.5%", 3.5),
+        ("two hundred", 200.0),
+        ("65.4 million", 65_400_000.0),
+    ],
 )
 def test_parse_number(text, value):
     assert parse_number(text) == value
@@ -288,9 +329,21 @@ def test_weekdays_follow_the_tense_of_their_clause():
         ("on Wednesday", "They will meet on Wednesday.", (dt.date(2021, 3, 10), "day")),
         ("last Wednesday", "", (dt.date(2021, 2, 24), "day")),
         ("next Monday", "", (dt.date(2021, 3, 8), "day")),
-        ("on Monday", "The truce, agreed after talks, will come into force on Monday.", (dt.date(2021, 3, 8), "day")),
-        ("on Monday", "Kerry added that the truce would be enforced on Monday.", (dt.date(2021, 3, 8), "day")),
-        ("On Monday", "On Monday, the two presidents discussed the issue.", (dt.date(2021, 3, 1), "day")),
+        (
+            "on Monday",
+            "The truce, agreed after talks, will come into force on Monday.",
+            (dt.date(2021, 3, 8), "day"),
+        ),
+        (
+            "on Monday",
+            "Kerry added that the truce would be enforced on Monday.",
+            (dt.date(2021, 3, 8), "day"),
+        ),
+        (
+            "On Monday",
+            "On Monday, the two presidents discussed the issue.",
+            (dt.date(2021, 3, 1), "day"),
+        ),
     ],
 )
 def test_resolve_date(expr, sentence, expected):
@@ -316,7 +369,16 @@ def test_absolute_dates_in_seed_text():
 
 def test_month_without_year_follows_the_tense_of_its_clause():
     anchor = dt.date(2023, 9, 20)
-    assert resolve_date("in March", anchor, "The plant was damaged by a fire in March.") == (dt.date(2023, 3, 1), "month")
-    assert resolve_date("in March", anchor, "The plant will reopen in March.") == (dt.date(2024, 3, 1), "month")
+    assert resolve_date("in March", anchor, "The plant was damaged by a fire in March.") == (
+        dt.date(2023, 3, 1),
+        "month",
+    )
+    assert resolve_date("in March", anchor, "The plant will reopen in March.") == (
+        dt.date(2024, 3, 1),
+        "month",
+    )
     # no tense marker: the nearest date stands
-    assert resolve_date("May 25", dt.date(2016, 5, 20), "The ceasefire beginning May 25.") == (dt.date(2016, 5, 25), "day")
+    assert resolve_date("May 25", dt.date(2016, 5, 20), "The ceasefire beginning May 25.") == (
+        dt.date(2016, 5, 25),
+        "day",
+    )

@@ -480,16 +480,19 @@ def test_synthesis_keeps_supported_consensus_and_drops_the_invented(story):
     backend = ScriptedBackend([draft.model_dump_json()])
     outcome = synthesize(backend, briefs, articles)
     assert len(backend.requests) == 1 and backend.requests[0].schema_name == "SynthesisDraft"
-    assert [(c.claim, c.article_ids, c.origin, c.verified) for c in outcome.synthesis.consensus] == [
-        (CRACKS, ["a1", "a2"], "model", True)
-    ]
+    assert [
+        (c.claim, c.article_ids, c.origin, c.verified) for c in outcome.synthesis.consensus
+    ] == [(CRACKS, ["a1", "a2"], "model", True)]
     assert outcome.synthesis.consensus[0].sentence_ids[0].startswith("a1.") and any(
         s.startswith("a2.") for s in outcome.synthesis.consensus[0].sentence_ids
     )
     assert "synthesis: consensus[1]: no article supports it; dropped" in outcome.warnings
     assert [(s.article_id, s.claim) for s in outcome.synthesis.single_source] == [("a1", BUSES)]
     assert "synthesis: consensus[2]: only a1 supports it; kept as single-source" in outcome.warnings
-    assert outcome.synthesis.headline == draft.headline and outcome.synthesis.overview_origin == "model"
+    assert (
+        outcome.synthesis.headline == draft.headline
+        and outcome.synthesis.overview_origin == "model"
+    )
     assert outcome.synthesis.open_questions == ["Can the bridge be repaired?"]
 
 
@@ -500,7 +503,10 @@ def test_unsupported_headline_and_overview_give_way_to_code(story):
         overview="The mayor resigned on Friday. The stadium deal collapsed after a vote.",
     )
     outcome = synthesize(ScriptedBackend([draft.model_dump_json()]), briefs, articles)
-    assert outcome.synthesis.headline == briefs[0].headline and outcome.synthesis.overview_origin == "code"
+    assert (
+        outcome.synthesis.headline == briefs[0].headline
+        and outcome.synthesis.overview_origin == "code"
+    )
     assert (
         "synthesis: the model's headline was unsupported; code's headline stands in"
         in outcome.warnings
@@ -580,7 +586,9 @@ def test_failed_synthesis_falls_back_to_code(story):
     )
     assert len(backend.requests) == 3 and outcome.synthesis.overview_origin == "code"
     assert outcome.synthesis.headline == briefs[0].headline and outcome.synthesis.consensus
-    assert all(c.origin == "code" and c.article_ids == ["a1", "a2"] for c in outcome.synthesis.consensus)
+    assert all(
+        c.origin == "code" and c.article_ids == ["a1", "a2"] for c in outcome.synthesis.consensus
+    )
 
 
 # --------------------------------------------------------------------------- a whole run

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KEY = f"sk-PLANTED-{uuid.uuid4().hex}"
 TEXTS = [
     "Harbour crane collapses in Welby\n\nA harbour crane in Welby collapsed on Sunday night, port officials said. "
-    "Nobody was hurt, but 14 ships were delayed. \"We were lucky,\" harbour master Tom Reyes said.",
+    'Nobody was hurt, but 14 ships were delayed. "We were lucky," harbour master Tom Reyes said.',
     "Welby port reopens after crane collapse\n\nThe port of Welby reopened on Tuesday, two days after a crane fell. "
     "Officials said 14 ships had waited offshore. Repairs will cost about 2 million pounds.",
 ]
@@ -33,14 +33,37 @@ def inputs(folder: Path) -> list[str]:
     return paths
 
 
-def summarize(base_url: str, work: Path, *extra: str, env: dict | None = None, articles: int = 2) -> subprocess.CompletedProcess:
+def summarize(
+    base_url: str, work: Path, *extra: str, env: dict | None = None, articles: int = 2
+) -> subprocess.CompletedProcess:
     work.mkdir()
     paths = inputs(work)[:articles]
-    command = [sys.executable, "-m", "agent", "summarize", *paths, "--backend", "openai", "--base-url", base_url,
-               "--model", "fault-model", "--concurrency", "1", "--run-dir", str(work / "run"),
-               "--record", str(work / "rec"), "--out", str(work / "brief.json"), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "agent",
+        "summarize",
+        *paths,
+        "--backend",
+        "openai",
+        "--base-url",
+        base_url,
+        "--model",
+        "fault-model",
+        "--concurrency",
+        "1",
+        "--run-dir",
+        str(work / "run"),
+        "--record",
+        str(work / "rec"),
+        "--out",
+        str(work / "brief.json"),
+        *extra,
+    ]
     environment = {**os.environ, "OPENAI_API_KEY": KEY, **(env or {})}
-    return subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment
+    )
 
 
 def assert_no_key_anywhere(result: subprocess.CompletedProcess, work: Path) -> int:
@@ -66,14 +89,25 @@ def test_a_good_run_writes_no_key(fault_server, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     searched = assert_no_key_anywhere(result, tmp_path / "ok")
     assert searched >= 2 + 2 + 1 + 1  # inputs, run-dir records, recordings, the brief
-    assert list((tmp_path / "ok" / "rec").glob("*.json")) and (tmp_path / "ok" / "run" / "brief.json").is_file()
+    assert (
+        list((tmp_path / "ok" / "rec").glob("*.json"))
+        and (tmp_path / "ok" / "run" / "brief.json").is_file()
+    )
     assert all("Authorization" not in r["headers"] for r in server.requests)
 
 
 def test_transport_failures_and_a_401_echoing_the_key_leak_nothing(fault_server, tmp_path):
-    def script(body: dict, n: int) -> str:  # a1: HTTP 500 every time (a transport error); a2: 401 echoing the key
+    def script(
+        body: dict, n: int
+    ) -> str:  # a1: HTTP 500 every time (a transport error); a2: 401 echoing the key
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-        return "500" if user.startswith("Article a1") else "401" if user.startswith("Article a2") else "ok"
+        return (
+            "500"
+            if user.startswith("Article a1")
+            else "401"
+            if user.startswith("Article a2")
+            else "ok"
+        )
 
     server = fault_server(script, text_length=24)
     result = summarize(server.base_url, tmp_path / "faults")
@@ -82,7 +116,9 @@ def test_transport_failures_and_a_401_echoing_the_key_leak_nothing(fault_server,
     brief = StoryBrief.model_validate_json((tmp_path / "faults" / "brief.json").read_text())
     kinds = [a.error.kind if a.error else None for a in brief.articles]
     assert kinds == ["transport", "other"]
-    assert "HTTP 401" in brief.articles[1].error.message and "***" in brief.articles[1].error.message
+    assert (
+        "HTTP 401" in brief.articles[1].error.message and "***" in brief.articles[1].error.message
+    )
 
     url = f"http://user:{KEY}@127.0.0.1:{closed_port()}/v1?api_key={KEY}"  # the key in the URL as well
     result = summarize(url, tmp_path / "unreachable", "--timeout", "2", articles=1)

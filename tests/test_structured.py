@@ -16,7 +16,10 @@ from agent.llm.openai_backend import OpenAIBackend, retry_after_seconds
 from agent.llm.structured import coerce_to_schema, complete_structured, parse_json_object
 
 PLANTED_KEY = "sk-test-PLANTED-123"
-MESSAGES = [{"role": "system", "content": "Reply with JSON."}, {"role": "user", "content": "Describe the story."}]
+MESSAGES = [
+    {"role": "system", "content": "Reply with JSON."},
+    {"role": "user", "content": "Describe the story."},
+]
 
 
 class Point(BaseModel):
@@ -41,7 +44,8 @@ def server_prompt_tokens(server) -> int:
     """The prompt tokens the fault server reports (characters / 4 + 1), summed over requests."""
     return sum(
         sum(len(m.get("content") or "") for m in req["json"]["messages"]) // 4 + 1
-        for req in server.requests if req["path"].endswith("/chat/completions")
+        for req in server.requests
+        if req["path"].endswith("/chat/completions")
     )
 
 
@@ -107,7 +111,9 @@ def test_429_honours_retry_after(fault_server):
 
 
 def test_retry_after_is_capped_and_ms_header_read(fault_server):
-    server = fault_server([{"kind": "429", "retry_after": 30}, {"kind": "429", "retry_after_ms": 200}, "ok"])
+    server = fault_server(
+        [{"kind": "429", "retry_after": 30}, {"kind": "429", "retry_after_ms": 200}, "ok"]
+    )
     started = time.monotonic()
     result = complete_structured(backend_for(server, max_retry_wait=0.5), MESSAGES, Reply)
     assert result.value is not None and result.transport_retries == 2
@@ -149,11 +155,20 @@ def test_auth_error_echoing_the_key_is_scrubbed(fault_server):
 
 
 def test_unreachable_endpoint_never_shows_the_key():
-    backend = OpenAIBackend("m", base_url="http://127.0.0.1:9/v1", api_key=PLANTED_KEY, max_retries=1,
-                            retry_initial_wait=0.01, timeout=2)
+    backend = OpenAIBackend(
+        "m",
+        base_url="http://127.0.0.1:9/v1",
+        api_key=PLANTED_KEY,
+        max_retries=1,
+        retry_initial_wait=0.01,
+        timeout=2,
+    )
     result = complete_structured(backend, MESSAGES, Reply)
     assert result.error.kind == "transport"
-    assert PLANTED_KEY not in result.error.model_dump_json() and "could not connect" in result.error.message
+    assert (
+        PLANTED_KEY not in result.error.model_dump_json()
+        and "could not connect" in result.error.message
+    )
 
 
 def test_json_schema_rejection_falls_back_to_json_object(fault_server):
@@ -190,7 +205,10 @@ def test_json_schema_request_is_strict(fault_server):
     fmt = server.requests[0]["json"]["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     point = fmt["json_schema"]["schema"]["$defs"]["Point"]
-    assert point["additionalProperties"] is False and sorted(point["required"]) == ["sentence_ids", "text"]
+    assert point["additionalProperties"] is False and sorted(point["required"]) == [
+        "sentence_ids",
+        "text",
+    ]
 
 
 def test_prompted_mode_puts_the_schema_in_the_prompt(fault_server):
@@ -202,10 +220,17 @@ def test_prompted_mode_puts_the_schema_in_the_prompt(fault_server):
 
 
 def test_lenient_trims_and_reports(fault_server):
-    long_reply = {"headline": "h" * 50, "points": [{"text": "t", "sentence_ids": ["a1.s1", "a1.s2", "a1.s3"], "x": 1}] * 3}
+    long_reply = {
+        "headline": "h" * 50,
+        "points": [{"text": "t", "sentence_ids": ["a1.s1", "a1.s2", "a1.s3"], "x": 1}] * 3,
+    }
     server = fault_server([{"kind": "ok", "content": long_reply}])
     result = complete_structured(backend_for(server), MESSAGES, Reply)
-    assert result.value is not None and len(result.value.points) == 2 and len(result.value.headline) == 30
+    assert (
+        result.value is not None
+        and len(result.value.points) == 2
+        and len(result.value.headline) == 30
+    )
     assert any("cut points from 3 to 2 items" in w for w in result.warnings)
     assert any("dropped unknown key points[0].x" in w for w in result.warnings)
 
@@ -231,12 +256,17 @@ def test_before_call_budget_propagates(fault_server):
 def test_after_call_sees_every_completion(fault_server):
     server = fault_server(["empty", "ok"])
     seen = []
-    complete_structured(backend_for(server), MESSAGES, Reply, after_call=lambda req, c: seen.append(c.text))
+    complete_structured(
+        backend_for(server), MESSAGES, Reply, after_call=lambda req, c: seen.append(c.text)
+    )
     assert seen[0] == "" and json.loads(seen[1])["headline"] == "x"
 
 
 def test_parse_json_object_handles_fences_and_prose():
-    assert parse_json_object('Sure! ```json\n{"a": [1, {"b": 2}]}\n``` hope it helps') == ({"a": [1, {"b": 2}]}, None)
+    assert parse_json_object('Sure! ```json\n{"a": [1, {"b": 2}]}\n``` hope it helps') == (
+        {"a": [1, {"b": 2}]},
+        None,
+    )
     assert parse_json_object("no json here")[0] is None
     value, error = parse_json_object('{"a": ')
     assert value is None and "invalid JSON" in error
@@ -244,7 +274,9 @@ def test_parse_json_object_handles_fences_and_prose():
 
 def test_coerce_unwraps_and_listifies():
     schema = Reply.model_json_schema()
-    data, notes = coerce_to_schema({"Reply": {"headline": "h", "points": [{"text": "t", "sentence_ids": "a1.s1"}]}}, schema)
+    data, notes = coerce_to_schema(
+        {"Reply": {"headline": "h", "points": [{"text": "t", "sentence_ids": "a1.s1"}]}}, schema
+    )
     assert Reply.model_validate(data).points[0].sentence_ids == ["a1.s1"]
     assert any("unwrapped" in n for n in notes) and any("wrapped the string" in n for n in notes)
     with pytest.raises(ValidationError):
@@ -263,6 +295,10 @@ def test_grammar_schema_rewrites_regex_escapes():
     from agent.schemas import ArticleDraft
 
     sent = json.dumps(grammar_schema(ArticleDraft.model_json_schema()))
-    assert "\\\\d" not in sent and "\\\\." not in sent  # escapes that crash llama.cpp's grammar parser
-    pattern = grammar_schema(ArticleDraft.model_json_schema())["$defs"]["DraftQuote"]["properties"]["sentence_id"]["pattern"]
+    assert (
+        "\\\\d" not in sent and "\\\\." not in sent
+    )  # escapes that crash llama.cpp's grammar parser
+    pattern = grammar_schema(ArticleDraft.model_json_schema())["$defs"]["DraftQuote"]["properties"][
+        "sentence_id"
+    ]["pattern"]
     assert re.fullmatch(pattern, "a12.s3") and not re.fullmatch(pattern, "a12xs3")

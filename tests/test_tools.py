@@ -19,24 +19,48 @@ SEED = str(next((ROOT / "examples" / "syria").glob("*.txt")))
 GOOD = {
     "summarize_articles": [
         {"articles": [SEED]},
-        {"articles": [SEED, {"text": "Officials met on Monday.", "title": "Talks", "date": "2016-09-10"}],
-         "backend": "none", "max_cost": 0.5, "max_tokens": 20000, "concurrency": 2},
+        {
+            "articles": [
+                SEED,
+                {"text": "Officials met on Monday.", "title": "Talks", "date": "2016-09-10"},
+            ],
+            "backend": "none",
+            "max_cost": 0.5,
+            "max_tokens": 20000,
+            "concurrency": 2,
+        },
     ],
-    "summarize_article": [{"article": SEED}, {"article": {"text": "One report."}, "backend": "openai", "model": "m"}],
+    "summarize_article": [
+        {"article": SEED},
+        {"article": {"text": "One report."}, "backend": "openai", "model": "m"},
+    ],
     "brief_schema": [{}, {"which": "article"}],
 }
 BAD = {
-    "summarize_articles": [{}, {"articles": []}, {"articles": [SEED], "backend": "gpt"},
-                           {"articles": [SEED], "concurrency": 0}, {"articles": [SEED], "api_key": "k"},
-                           {"articles": [{"title": "no text"}]}],
-    "summarize_article": [{}, {"article": {"text": "x", "author": "extra"}}, {"article": SEED, "max_tokens": 0}],
+    "summarize_articles": [
+        {},
+        {"articles": []},
+        {"articles": [SEED], "backend": "gpt"},
+        {"articles": [SEED], "concurrency": 0},
+        {"articles": [SEED], "api_key": "k"},
+        {"articles": [{"title": "no text"}]},
+    ],
+    "summarize_article": [
+        {},
+        {"article": {"text": "x", "author": "extra"}},
+        {"article": SEED, "max_tokens": 0},
+    ],
     "brief_schema": [{"which": "everything"}, {"extra": 1}],
 }
 
 
 def run_tools(fmt: str) -> list[dict]:
-    result = subprocess.run([sys.executable, "-m", "agent", "tools", "--format", fmt], capture_output=True,
-                            cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "agent", "tools", "--format", fmt],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
 
@@ -76,24 +100,43 @@ def test_every_run_option_is_a_setting():
 
     options = set(SummarizeArticlesArgs.model_fields) - {"articles"}
     assert options <= set(Settings.model_fields)
-    args = SummarizeArticlesArgs.model_validate({"articles": [SEED], "backend": "none", "concurrency": 3})
+    args = SummarizeArticlesArgs.model_validate(
+        {"articles": [SEED], "backend": "none", "concurrency": 3}
+    )
     assert args.overrides() == {"backend": "none", "concurrency": 3}
 
 
 def test_a_call_naming_another_endpoint_gets_no_api_key():
     from agent.config import Settings
 
-    base = Settings(api_key="sk-test-server-key", base_url="http://127.0.0.1:8080/v1", backend="openai")
-    same = SummarizeArticlesArgs.model_validate({"articles": [SEED], "base_url": "http://127.0.0.1:8080/v1"})
-    other = SummarizeArticlesArgs.model_validate({"articles": [SEED], "base_url": "http://attacker.example/v1"})
+    base = Settings(
+        api_key="sk-test-server-key", base_url="http://127.0.0.1:8080/v1", backend="openai"
+    )
+    same = SummarizeArticlesArgs.model_validate(
+        {"articles": [SEED], "base_url": "http://127.0.0.1:8080/v1"}
+    )
+    other = SummarizeArticlesArgs.model_validate(
+        {"articles": [SEED], "base_url": "http://attacker.example/v1"}
+    )
     assert same.settings(base).api_key.get_secret_value() == "sk-test-server-key"
-    assert other.settings(base).api_key is None and other.settings(base).base_url == "http://attacker.example/v1"
-    assert SummarizeArticlesArgs.model_validate({"articles": [SEED], "concurrency": 2}).settings(base).api_key
+    assert (
+        other.settings(base).api_key is None
+        and other.settings(base).base_url == "http://attacker.example/v1"
+    )
+    assert (
+        SummarizeArticlesArgs.model_validate({"articles": [SEED], "concurrency": 2})
+        .settings(base)
+        .api_key
+    )
 
 
 def test_unknown_format_is_a_usage_error():
-    result = subprocess.run([sys.executable, "-m", "agent", "tools", "--format", "xml"], capture_output=True,
-                            cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "agent", "tools", "--format", "xml"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 2 and b"Traceback" not in result.stderr
 
 
@@ -108,13 +151,17 @@ def run_chat_loop(base_url: str, message: str, *args: str) -> subprocess.Complet
 
 
 def test_chat_loop_brief_command_sends_the_tool_exchange(fault_server):
-    server = fault_server(["400", {"kind": "ok", "content": "The sources agree on the talks [a1]."}])
+    server = fault_server(
+        ["400", {"kind": "ok", "content": "The sources agree on the talks [a1]."}]
+    )
     result = run_chat_loop(server.base_url, f"/brief {SEED}", "--newsbrief-backend", "none")
     assert result.returncode == 0, result.stderr.decode()
     out = result.stdout.decode()
     assert "assistant> The sources agree on the talks [a1]." in out
     chats = [r["json"] for r in server.requests if r["method"] == "POST"]
-    assert chats[0]["tools"] == [t for t in openai_tools() if t["function"]["name"] == "summarize_articles"]
+    assert chats[0]["tools"] == [
+        t for t in openai_tools() if t["function"]["name"] == "summarize_articles"
+    ]
     assert "tools" not in chats[1]  # the server refused tools (HTTP 400): the loop went on without
     messages = chats[1]["messages"]
     call = messages[-2]["tool_calls"][0]
@@ -133,11 +180,17 @@ def test_chat_loop_reports_an_unreachable_server():
 
 @pytest.mark.model
 def test_chat_loop_against_llama_cpp_server(llama_server):
-    result = run_chat_loop(llama_server, f"/brief {SEED}", "--newsbrief-backend", "none", "--max-tokens", "60")
+    result = run_chat_loop(
+        llama_server, f"/brief {SEED}", "--newsbrief-backend", "none", "--max-tokens", "60"
+    )
     assert result.returncode == 0, result.stderr.decode()
     out = result.stdout.decode()
     brief_headline = out.lstrip().splitlines()[0]
-    assert brief_headline.startswith("# ") and len(brief_headline) > 5  # newsbrief's Markdown, shown to the user
-    assert "refused tools" not in result.stderr.decode()  # llama.cpp's server takes the tool definitions
+    assert (
+        brief_headline.startswith("# ") and len(brief_headline) > 5
+    )  # newsbrief's Markdown, shown to the user
+    assert (
+        "refused tools" not in result.stderr.decode()
+    )  # llama.cpp's server takes the tool definitions
     reply = out.split("assistant> ", 1)[1].strip()
     assert reply  # the model answered after reading the tool message

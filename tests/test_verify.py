@@ -23,7 +23,9 @@ SEED = Path(__file__).resolve().parents[1] / "examples" / "syria" / "000_49e2751
 
 @pytest.fixture(scope="module")
 def article() -> Article:
-    return make_article(SEED.read_text(encoding="utf-8"), index=1, source=SEED.name, date="2016-09-09")
+    return make_article(
+        SEED.read_text(encoding="utf-8"), index=1, source=SEED.name, date="2016-09-09"
+    )
 
 
 def sid(article: Article, needle: str) -> str:
@@ -39,24 +41,44 @@ def good_draft(article: Article, **changes: object) -> ArticleDraft:
             "agreed ceasefire holds for a week. The truce will come into force on Monday."
         ),
         "key_points": [
-            {"text": "The United States and Russia agreed to carry out joint air strikes in Syria if the ceasefire holds for a week.",
-             "sentence_ids": [sid(article, "have agreed to carry out joint air strikes")]},
-            {"text": "The truce will come into force on Monday.", "sentence_ids": [sid(article, "come into force")]},
-            {"text": "The Geneva negotiating session lasted more than 13 hours.", "sentence_ids": [sid(article, "13 hours")]},
+            {
+                "text": "The United States and Russia agreed to carry out joint air strikes in Syria if the ceasefire holds for a week.",
+                "sentence_ids": [sid(article, "have agreed to carry out joint air strikes")],
+            },
+            {
+                "text": "The truce will come into force on Monday.",
+                "sentence_ids": [sid(article, "come into force")],
+            },
+            {
+                "text": "The Geneva negotiating session lasted more than 13 hours.",
+                "sentence_ids": [sid(article, "13 hours")],
+            },
         ],
         "entities": [
             {"name": "Sergei Lavrov", "kind": "person", "role": "Russian foreign minister"},
             {"name": "John Kerry", "kind": "person", "role": "US secretary of state"},
         ],
         "quotes": [
-            {"speaker": "Lavrov", "text": "Only the Russian and American air forces will work in these zones",
-             "sentence_id": sid(article, '"Only the Russian')},
+            {
+                "speaker": "Lavrov",
+                "text": "Only the Russian and American air forces will work in these zones",
+                "sentence_id": sid(article, '"Only the Russian'),
+            },
         ],
         "figures": [
-            {"value": "400,000", "unit": "", "counts": "people killed in the conflict", "sentence_id": sid(article, "400,000")},
+            {
+                "value": "400,000",
+                "unit": "",
+                "counts": "people killed in the conflict",
+                "sentence_id": sid(article, "400,000"),
+            },
         ],
         "events": [
-            {"what": "The truce will come into force", "when": "on Monday", "sentence_id": sid(article, "come into force")},
+            {
+                "what": "The truce will come into force",
+                "when": "on Monday",
+                "sentence_id": sid(article, "come into force"),
+            },
         ],
     }
     data.update(changes)
@@ -73,7 +95,10 @@ def issues(brief, check: str) -> list[str]:
 def test_support_score_of_a_sentence_against_itself_and_an_unrelated_one(article):
     sentence = article.sentences[1].text
     assert support_score(sentence, [sentence]) == 1.0
-    assert support_score("The central bank raised interest rates to curb inflation.", [sentence]) < PARTIAL
+    assert (
+        support_score("The central bank raised interest rates to curb inflation.", [sentence])
+        < PARTIAL
+    )
     assert support_score("", [sentence]) == 0.0
 
 
@@ -94,8 +119,14 @@ def test_support_levels():
         ("the the the the the the", True),
         ("Russia and the US agreed a truce. " * 5, True),
         ("strikes strikes strikes in Syria Syria strikes strikes", True),
-        ("The United States and Russia agreed to carry out joint air strikes in Syria if the truce holds.", False),
-        ("Kerry said the plan could stop the conflict. Lavrov said the truce starts on Monday.", False),
+        (
+            "The United States and Russia agreed to carry out joint air strikes in Syria if the truce holds.",
+            False,
+        ),
+        (
+            "Kerry said the plan could stop the conflict. Lavrov said the truce starts on Monday.",
+            False,
+        ),
     ],
 )
 def test_is_degenerate(text, degenerate):
@@ -113,21 +144,33 @@ def test_good_draft_keeps_its_items_as_verified(article):
     assert all(k.support == "supported" for k in brief.key_points)
     assert {e.name for e in brief.entities} >= {"Sergei Lavrov", "John Kerry"}
     assert all(e.verified and e.sentence_ids for e in brief.entities)
-    assert [q.speaker for q in brief.quotes] == ["Sergei Lavrov", "Sergei Lavrov"]  # code quotes, model one merged
+    assert [q.speaker for q in brief.quotes] == [
+        "Sergei Lavrov",
+        "Sergei Lavrov",
+    ]  # code quotes, model one merged
     toll = next(f for f in brief.figures if f.value == 400000)
     assert toll.qualifier == "more than" and toll.origin == "code"
     monday = next(e for e in brief.events if e.when_text == "on Monday")
     assert monday.date == dt.date(2016, 9, 12)
     assert brief.verification.issues == [] and brief.verification.dropped == []
-    assert brief.verification.checked == brief.verification.passed == 10  # headline, summary and 8 items
+    assert (
+        brief.verification.checked == brief.verification.passed == 10
+    )  # headline, summary and 8 items
     assert brief.flags == ["chunked:1"] and brief.error is None
     assert (brief.article_id, brief.source, brief.date) == ("a1", SEED.name, dt.date(2016, 9, 9))
 
 
 def test_invented_quote_is_dropped(article):
-    draft = good_draft(article, quotes=[
-        {"speaker": "Kerry", "text": "We will defeat terrorism together", "sentence_id": sid(article, "Kerry said")},
-    ])
+    draft = good_draft(
+        article,
+        quotes=[
+            {
+                "speaker": "Kerry",
+                "text": "We will defeat terrorism together",
+                "sentence_id": sid(article, "Kerry said"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     assert "We will defeat terrorism together" not in [q.text for q in brief.quotes]
     assert issues(brief, "verbatim") == ["quotes[0]"]
@@ -135,20 +178,32 @@ def test_invented_quote_is_dropped(article):
 
 
 def test_narration_presented_as_a_quote_is_dropped(article):
-    draft = good_draft(article, quotes=[
-        {"speaker": "Lavrov", "text": "Russia has persuaded its ally, the Syrian government",
-         "sentence_id": sid(article, "persuaded its ally")},
-    ])
+    draft = good_draft(
+        article,
+        quotes=[
+            {
+                "speaker": "Lavrov",
+                "text": "Russia has persuaded its ally, the Syrian government",
+                "sentence_id": sid(article, "persuaded its ally"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     assert all(q.origin == "code" for q in brief.quotes)
     assert issues(brief, "quoted") == ["quotes[0]"]
 
 
 def test_wrong_speaker_of_a_code_quote_is_an_issue(article):
-    draft = good_draft(article, quotes=[
-        {"speaker": "John Kerry", "text": "Only the Russian and American air forces will work in these zones",
-         "sentence_id": sid(article, '"Only the Russian')},
-    ])
+    draft = good_draft(
+        article,
+        quotes=[
+            {
+                "speaker": "John Kerry",
+                "text": "Only the Russian and American air forces will work in these zones",
+                "sentence_id": sid(article, '"Only the Russian'),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     quote = next(q for q in brief.quotes if q.text.startswith("Only the Russian"))
     assert quote.speaker == "Sergei Lavrov" and quote.speaker_verified
@@ -156,9 +211,16 @@ def test_wrong_speaker_of_a_code_quote_is_an_issue(article):
 
 
 def test_wrong_speaker_of_a_quote_code_did_not_take_is_not_verified(article):
-    draft = good_draft(article, quotes=[
-        {"speaker": "Assad", "text": "stop the conflict", "sentence_id": sid(article, "Kerry said he believed")},
-    ])
+    draft = good_draft(
+        article,
+        quotes=[
+            {
+                "speaker": "Assad",
+                "text": "stop the conflict",
+                "sentence_id": sid(article, "Kerry said he believed"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     quote = next(q for q in brief.quotes if q.origin == "model")
     assert quote.text == "stop the conflict" and quote.verbatim and not quote.speaker_verified
@@ -166,9 +228,16 @@ def test_wrong_speaker_of_a_quote_code_did_not_take_is_not_verified(article):
 
 
 def test_right_speaker_of_a_short_quote_is_verified(article):
-    draft = good_draft(article, quotes=[
-        {"speaker": "John Kerry", "text": "stop the conflict", "sentence_id": sid(article, "Kerry said he believed")},
-    ])
+    draft = good_draft(
+        article,
+        quotes=[
+            {
+                "speaker": "John Kerry",
+                "text": "stop the conflict",
+                "sentence_id": sid(article, "Kerry said he believed"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     quote = next(q for q in brief.quotes if q.origin == "model")
     assert quote.speaker == "John Kerry" and quote.speaker_verified
@@ -176,10 +245,23 @@ def test_right_speaker_of_a_short_quote_is_verified(article):
 
 
 def test_figure_not_in_the_cited_sentence_is_dropped(article):
-    draft = good_draft(article, figures=[
-        {"value": "600,000", "unit": "people", "counts": "refugees", "sentence_id": sid(article, "400,000")},
-        {"value": "13", "unit": "hours", "counts": "hours of talks", "sentence_id": sid(article, "400,000")},
-    ])
+    draft = good_draft(
+        article,
+        figures=[
+            {
+                "value": "600,000",
+                "unit": "people",
+                "counts": "refugees",
+                "sentence_id": sid(article, "400,000"),
+            },
+            {
+                "value": "13",
+                "unit": "hours",
+                "counts": "hours of talks",
+                "sentence_id": sid(article, "400,000"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     assert 600000 not in [f.value for f in brief.figures]
     assert issues(brief, "figure_in_sentence") == ["figures[0]", "figures[1]"]
@@ -188,9 +270,17 @@ def test_figure_not_in_the_cited_sentence_is_dropped(article):
 
 
 def test_figure_written_in_digits_matches_number_words(article):
-    draft = good_draft(article, figures=[
-        {"value": "5", "unit": "years", "counts": "years of war", "sentence_id": sid(article, "five years")},
-    ])
+    draft = good_draft(
+        article,
+        figures=[
+            {
+                "value": "5",
+                "unit": "years",
+                "counts": "years of war",
+                "sentence_id": sid(article, "five years"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     assert issues(brief, "figure_in_sentence") == []
     assert [f.value_text for f in brief.figures if f.value == 5] == ["five"]
@@ -199,13 +289,18 @@ def test_figure_written_in_digits_matches_number_words(article):
 def test_invalid_sentence_ids_are_recited_or_dropped(article):
     points = [
         {"text": "The truce will come into force on Monday.", "sentence_ids": ["a1.s99"]},
-        {"text": "Assad and his allies insist that he must remain in power.", "sentence_ids": ["a1.s98"]},
+        {
+            "text": "Assad and his allies insist that he must remain in power.",
+            "sentence_ids": ["a1.s98"],
+        },
         {"text": "Aliens landed in Geneva during the talks.", "sentence_ids": ["a1.s97"]},
     ]
     brief = finalize_article(article, good_draft(article, key_points=points))
     cited = {k.text: k.sentence_ids for k in brief.key_points if k.origin == "model"}
     assert cited["The truce will come into force on Monday."] == [sid(article, "come into force")]
-    assert cited["Assad and his allies insist that he must remain in power."] == [sid(article, "remain in power")]
+    assert cited["Assad and his allies insist that he must remain in power."] == [
+        sid(article, "remain in power")
+    ]
     assert "Aliens landed in Geneva during the talks." not in cited
     assert issues(brief, "sentence_id").count("key_points[0]") == 2  # invalid id, then re-cited
     assert any("Aliens" in d for d in brief.verification.dropped)
@@ -213,9 +308,18 @@ def test_invalid_sentence_ids_are_recited_or_dropped(article):
 
 def test_unsupported_and_duplicate_key_points_fall_back_to_lead(article):
     points = [
-        {"text": "The truce will come into force on Monday.", "sentence_ids": [sid(article, "come into force")]},
-        {"text": "The truce will come into force on Monday!", "sentence_ids": [sid(article, "come into force")]},
-        {"text": "Obama won the election in a landslide.", "sentence_ids": [sid(article, "Assad and his allies")]},
+        {
+            "text": "The truce will come into force on Monday.",
+            "sentence_ids": [sid(article, "come into force")],
+        },
+        {
+            "text": "The truce will come into force on Monday!",
+            "sentence_ids": [sid(article, "come into force")],
+        },
+        {
+            "text": "Obama won the election in a landslide.",
+            "sentence_ids": [sid(article, "Assad and his allies")],
+        },
     ]
     brief = finalize_article(article, good_draft(article, key_points=points))
     assert [k.origin for k in brief.key_points] == ["model", "code", "code"]
@@ -227,7 +331,10 @@ def test_unsupported_and_duplicate_key_points_fall_back_to_lead(article):
 
 @pytest.mark.parametrize(
     "summary",
-    ["the the the the the the the the the the", "Russia and the US agreed to joint air strikes. " * 5],
+    [
+        "the the the the the the the the the the",
+        "Russia and the US agreed to joint air strikes. " * 5,
+    ],
 )
 def test_degenerate_summary_falls_back_to_lead(article, summary):
     brief = finalize_article(article, good_draft(article, summary=summary))
@@ -237,8 +344,10 @@ def test_degenerate_summary_falls_back_to_lead(article, summary):
 
 
 def test_summary_loses_repeated_and_unsupported_sentences(article):
-    summary = ("The truce will come into force on Monday. The truce will come into force on Monday. "
-               "Martians voted for a new parliament.")
+    summary = (
+        "The truce will come into force on Monday. The truce will come into force on Monday. "
+        "Martians voted for a new parliament."
+    )
     brief = finalize_article(article, good_draft(article, summary=summary))
     assert brief.summary == "The truce will come into force on Monday."
     assert brief.summary_origin == "model"
@@ -252,7 +361,9 @@ def test_degenerate_headline_uses_title(article):
 
 
 def test_entity_not_in_text_is_dropped_and_speakers_added(article):
-    draft = good_draft(article, entities=[{"name": "Angela Merkel", "kind": "person", "role": "chancellor"}])
+    draft = good_draft(
+        article, entities=[{"name": "Angela Merkel", "kind": "person", "role": "chancellor"}]
+    )
     brief = finalize_article(article, draft)
     assert "Angela Merkel" not in [e.name for e in brief.entities]
     assert issues(brief, "entity_in_text") == ["entities[0]"]
@@ -261,9 +372,16 @@ def test_entity_not_in_text_is_dropped_and_speakers_added(article):
 
 
 def test_event_when_not_in_sentence_is_dropped(article):
-    draft = good_draft(article, events=[
-        {"what": "Talks resume", "when": "on Tuesday", "sentence_id": sid(article, "come into force")},
-    ])
+    draft = good_draft(
+        article,
+        events=[
+            {
+                "what": "Talks resume",
+                "when": "on Tuesday",
+                "sentence_id": sid(article, "come into force"),
+            },
+        ],
+    )
     brief = finalize_article(article, draft)
     assert "on Tuesday" not in [e.when_text for e in brief.events]
     assert issues(brief, "when_in_sentence") == ["events[0]"]
@@ -274,7 +392,9 @@ def test_no_draft_gives_an_extractive_brief(article):
     brief = finalize_article(article, None, error=error, flags=["prompt_injection_suspected"])
     assert brief.error == error and brief.flags == ["prompt_injection_suspected"]
     assert brief.headline == article.title
-    assert brief.summary_origin == "code" and brief.summary.startswith("The United States and Russia")
+    assert brief.summary_origin == "code" and brief.summary.startswith(
+        "The United States and Russia"
+    )
     assert brief.key_points and all(k.origin == "code" for k in brief.key_points)
     assert [q.speaker for q in brief.quotes] == ["Sergei Lavrov", "Sergei Lavrov"]
     assert [e.name for e in brief.entities] == ["Sergei Lavrov"]

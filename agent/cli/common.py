@@ -1,5 +1,6 @@
 """What the sub-commands share: the argument parser class, the model options, settings from
-arguments, and the progress display on stderr."""
+arguments, and the progress display on stderr.
+"""
 
 from __future__ import annotations
 
@@ -25,31 +26,54 @@ class Parser(argparse.ArgumentParser):
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--backend", choices=BACKEND_NAMES,
-                       help="local: embedded SmolLM2-135M (default when no endpoint is set); openai: any "
-                            "OpenAI-compatible endpoint; replay: recorded responses; none: no model, code only")
-    group.add_argument("--model", help="model name for the openai backend (default: the server's first model)")
-    group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
-                                          "(default: $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY")
+    group.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        help="local: embedded SmolLM2-135M (default when no endpoint is set); openai: any "
+        "OpenAI-compatible endpoint; replay: recorded responses; none: no model, code only",
+    )
+    group.add_argument(
+        "--model", help="model name for the openai backend (default: the server's first model)"
+    )
+    group.add_argument(
+        "--base-url",
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
+        "(default: $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY",
+    )
     group.add_argument("--timeout", type=float, help="seconds per HTTP request (default 120)")
-    group.add_argument("--record", metavar="DIR", help="record every model response into DIR (for replay)")
-    group.add_argument("--replay", metavar="DIR", help="answer from recordings in DIR (implies --backend replay)")
+    group.add_argument(
+        "--record", metavar="DIR", help="record every model response into DIR (for replay)"
+    )
+    group.add_argument(
+        "--replay", metavar="DIR", help="answer from recordings in DIR (implies --backend replay)"
+    )
 
 
 # CLI option (argparse dest) -> Settings field; options left unset fall through to the
 # environment, the config file and the defaults.
 _OPTION_FIELDS = {
-    "backend": "backend", "model": "model", "base_url": "base_url", "timeout": "timeout",
-    "record": "record_dir", "replay": "replay_dir", "concurrency": "concurrency",
-    "max_reasks": "max_reasks", "max_cost": "max_cost", "max_tokens": "max_tokens",
-    "pricing": "pricing_file", "run_dir": "run_dir",
+    "backend": "backend",
+    "model": "model",
+    "base_url": "base_url",
+    "timeout": "timeout",
+    "record": "record_dir",
+    "replay": "replay_dir",
+    "concurrency": "concurrency",
+    "max_reasks": "max_reasks",
+    "max_cost": "max_cost",
+    "max_tokens": "max_tokens",
+    "pricing": "pricing_file",
+    "run_dir": "run_dir",
 }
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from command-line options over NEWSBRIEF_* variables over the config file."""
-    given = {field: getattr(args, option) for option, field in _OPTION_FIELDS.items()
-             if getattr(args, option, None) is not None}
+    given = {
+        field: getattr(args, option)
+        for option, field in _OPTION_FIELDS.items()
+        if getattr(args, option, None) is not None
+    }
     return Settings(config_file=getattr(args, "config", None), **given)
 
 
@@ -74,8 +98,15 @@ def progress_display(enabled: bool) -> Iterator[Any]:
     )
 
     console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("articles", total=None)
 
         def on_progress(event: str, info: dict[str, Any]) -> None:
@@ -87,5 +118,3 @@ def progress_display(enabled: bool) -> Iterator[Any]:
                 progress.update(task, description="synthesis")
 
         yield on_progress
-
-

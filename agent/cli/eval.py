@@ -39,26 +39,60 @@ DEFAULT_RECORDINGS = Path("evals/recordings")
 def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `eval` sub-command to an argparse subparsers object."""
     p = subparsers.add_parser(
-        "eval", help="score the pipeline on evaluation sets (with a no-model baseline)",
+        "eval",
+        help="score the pipeline on evaluation sets (with a no-model baseline)",
         description="Run newsbrief on evaluation sets and score it against gold labels, beside the "
-                    "no-model baseline. Exit 5 when a metric falls short of --thresholds.",
+        "no-model baseline. Exit 5 when a metric falls short of --thresholds.",
     )
-    p.add_argument("sets", nargs="*", metavar="SET",
-                   help=f"set folders (with gold.json) or a benchmark .jsonl file; default: {DEFAULT_SETS_DIR}/* "
-                        f"and {DEFAULT_BENCHMARK} when present")
-    p.add_argument("--backend", choices=BACKEND_NAMES, default="local",
-                   help="model backend; 'none' runs only the no-model baseline (default: local)")
+    p.add_argument(
+        "sets",
+        nargs="*",
+        metavar="SET",
+        help=f"set folders (with gold.json) or a benchmark .jsonl file; default: {DEFAULT_SETS_DIR}/* "
+        f"and {DEFAULT_BENCHMARK} when present",
+    )
+    p.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default="local",
+        help="model backend; 'none' runs only the no-model baseline (default: local)",
+    )
     p.add_argument("--model", help="model name (openai) or GGUF path (local)")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint URL (openai backend)")
-    p.add_argument("--replay-dir", help=f"recordings to replay, one folder per set (default: {DEFAULT_RECORDINGS})")
+    p.add_argument(
+        "--replay-dir",
+        help=f"recordings to replay, one folder per set (default: {DEFAULT_RECORDINGS})",
+    )
     p.add_argument("--record-dir", help="record every model response here, one folder per set")
-    p.add_argument("--repeat", type=int, default=1, metavar="N", help="run the model N times; report mean and spread")
-    p.add_argument("--thresholds", metavar="FILE", help="TOML file of per-metric limits (e.g. evals/thresholds.toml)")
-    p.add_argument("--compare", metavar="OLD_JSON", help="print the change per metric against an earlier result.json")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the model N times; report mean and spread",
+    )
+    p.add_argument(
+        "--thresholds",
+        metavar="FILE",
+        help="TOML file of per-metric limits (e.g. evals/thresholds.toml)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="OLD_JSON",
+        help="print the change per metric against an earlier result.json",
+    )
     p.add_argument("--out", metavar="DIR", help="write result.json and report.md here")
-    p.add_argument("--labels", metavar="FILE", help="labels for a benchmark .jsonl (default: evals/labels/<name>.json)")
-    p.add_argument("--check-set", action="append", metavar="PATH",
-                   help="only validate a set folder or benchmark file and its labels (repeatable)")
+    p.add_argument(
+        "--labels",
+        metavar="FILE",
+        help="labels for a benchmark .jsonl (default: evals/labels/<name>.json)",
+    )
+    p.add_argument(
+        "--check-set",
+        action="append",
+        metavar="PATH",
+        help="only validate a set folder or benchmark file and its labels (repeatable)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=run_eval_command)
     return p
@@ -77,8 +111,10 @@ def _describe(evalset: EvalSet) -> str:
         return f"{evalset.name}: {len(evalset.inputs)} articles, no labels"
     facts = sum(len(a.key_facts or []) for a in gold.articles)
     quotes = sum(len(a.quotes or []) for a in gold.articles)
-    return (f"{evalset.name}: ok ({len(evalset.inputs)} articles; key facts: {facts}, quotes: {quotes}, "
-            f"conflicts: {len(gold.conflicts or [])}, timeline entries: {len(gold.timeline or [])})")
+    return (
+        f"{evalset.name}: ok ({len(evalset.inputs)} articles; key facts: {facts}, quotes: {quotes}, "
+        f"conflicts: {len(gold.conflicts or [])}, timeline entries: {len(gold.timeline or [])})"
+    )
 
 
 def check_sets(paths: list[str], labels: str | None) -> int:
@@ -103,7 +139,9 @@ def _default_paths() -> tuple[list[str], list[str]]:
     if DEFAULT_BENCHMARK.is_file():
         paths.append(str(DEFAULT_BENCHMARK))
     else:
-        skipped.append(f"benchmark {DEFAULT_BENCHMARK} not found (it lives beside the checkout); skipped")
+        skipped.append(
+            f"benchmark {DEFAULT_BENCHMARK} not found (it lives beside the checkout); skipped"
+        )
     return paths, skipped
 
 
@@ -115,14 +153,21 @@ def _load_sets(paths: list[str], labels: str | None) -> tuple[list[EvalSet], lis
         if target.suffix == ".jsonl" and not target.exists():
             skipped.append(f"benchmark {path} not found; skipped")
             continue
-        sets += load_benchmark(target, labels) if target.suffix == ".jsonl" else [load_set_dir(target)]
+        sets += (
+            load_benchmark(target, labels) if target.suffix == ".jsonl" else [load_set_dir(target)]
+        )
     return sets, skipped
 
 
 def _spec(args: argparse.Namespace) -> BackendSpec:
     replay_dir = args.replay_dir or (str(DEFAULT_RECORDINGS) if args.backend == "replay" else None)
-    return BackendSpec(args.backend, model=args.model, base_url=args.base_url, replay_dir=replay_dir,
-                       record_dir=args.record_dir)
+    return BackendSpec(
+        args.backend,
+        model=args.model,
+        base_url=args.base_url,
+        replay_dir=replay_dir,
+        record_dir=args.record_dir,
+    )
 
 
 def _gate(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any] | None:
@@ -131,8 +176,13 @@ def _gate(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any] | 
     thresholds = load_thresholds(args.thresholds)
     per_set = {s["name"]: system_values(result, s) for s in result["sets"]}
     failures, notes = check_thresholds(thresholds, system_values(result), per_set)
-    return {"thresholds": args.thresholds, "passed": not failures,
-            "failures": [f.as_dict() for f in failures], "notes": notes, "messages": [f.message() for f in failures]}
+    return {
+        "thresholds": args.thresholds,
+        "passed": not failures,
+        "failures": [f.as_dict() for f in failures],
+        "notes": notes,
+        "messages": [f.message() for f in failures],
+    }
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -149,7 +199,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         _err("no evaluation set to run")
         return EXIT_USAGE
     spec = _spec(args)
-    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    log = (
+        (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    )
     results: list[SetResult] = [evaluate_set(s, spec, args.repeat, None, log) for s in sets]
     model_name = next((r.model_name for r in results if r.model_name), args.model)
     result = build_result(results, args.backend, model_name, args.repeat, skipped=skipped)

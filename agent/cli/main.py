@@ -23,9 +23,15 @@ from .tools import add_tools_parser
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: summarize, schema, mcp, tools, eval."""
-    parser = Parser(prog="newsbrief", description="Turn several news reports of one story into a grounded, structured brief.",
-                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"newsbrief {__version__} (schema {SCHEMA_VERSION})")
+    parser = Parser(
+        prog="newsbrief",
+        description="Turn several news reports of one story into a grounded, structured brief.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"newsbrief {__version__} (schema {SCHEMA_VERSION})"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_summarize_parser(sub)
     add_schema_parser(sub)
@@ -47,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsbrief: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("newsbrief: interrupted; finished articles are kept in --run-dir when one was given", file=sys.stderr)
+        print(
+            "newsbrief: interrupted; finished articles are kept in --run-dir when one was given",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
-
-

@@ -15,11 +15,18 @@ from ..mcp_server import serve_stdio
 
 
 def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("mcp", help="serve newsbrief's tools over MCP (stdio)",
-                       description="Run an MCP server on stdin/stdout exposing summarize_articles, "
-                                   "summarize_article and brief_schema. Settings come from --config, "
-                                   "NEWSBRIEF_* variables and ./newsbrief.toml; tool arguments override them.")
-    p.add_argument("--config", metavar="FILE", help="TOML config file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml)")
+    p = sub.add_parser(
+        "mcp",
+        help="serve newsbrief's tools over MCP (stdio)",
+        description="Run an MCP server on stdin/stdout exposing summarize_articles, "
+        "summarize_article and brief_schema. Settings come from --config, "
+        "NEWSBRIEF_* variables and ./newsbrief.toml; tool arguments override them.",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml)",
+    )
     p.add_argument("--backend", choices=BACKEND_NAMES, help="default backend for calls")
     p.add_argument("--replay", metavar="DIR", help="answer from recordings in DIR (replay backend)")
     p.set_defaults(func=cmd_mcp)
@@ -27,7 +34,9 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     overrides = {"backend": args.backend, "replay_dir": args.replay}
-    settings = Settings(config_file=args.config, **{k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(
+        config_file=args.config, **{k: v for k, v in overrides.items() if v is not None}
+    )
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="newsbrief mcp: %(message)s")
     anyio.run(serve_stdio, settings)
     return EXIT_OK

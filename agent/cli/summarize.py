@@ -25,28 +25,63 @@ examples:
 """
 
 
-
 def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summarize", help="summarise articles of one story into a brief",
-                       description="Summarise several reports of one story into a grounded, structured brief.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help=".txt/.md files, a directory of them, a .jsonl file (one article per line with 'text' and "
-                        "optional 'title', 'outlet', 'date', 'url'), or - for stdin")
+    p = sub.add_parser(
+        "summarize",
+        help="summarise articles of one story into a brief",
+        description="Summarise several reports of one story into a grounded, structured brief.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=".txt/.md files, a directory of them, a .jsonl file (one article per line with 'text' and "
+        "optional 'title', 'outlet', 'date', 'url'), or - for stdin",
+    )
     add_backend_options(p)
     out = p.add_argument_group("output")
-    out.add_argument("--out", "-o", metavar="FILE", help="write the brief to FILE instead of stdout")
-    out.add_argument("--format", choices=["json", "md"], default="json", help="json (default) or md (Markdown)")
-    out.add_argument("--quiet", "-q", action="store_true", help="no progress display or summary line on stderr")
+    out.add_argument(
+        "--out", "-o", metavar="FILE", help="write the brief to FILE instead of stdout"
+    )
+    out.add_argument(
+        "--format", choices=["json", "md"], default="json", help="json (default) or md (Markdown)"
+    )
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress display or summary line on stderr"
+    )
     run = p.add_argument_group("run")
-    run.add_argument("--concurrency", type=int, help="parallel model calls (default 4; the local model runs one at a time)")
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        help="parallel model calls (default 4; the local model runs one at a time)",
+    )
     run.add_argument("--max-reasks", type=int, help="re-asks after an invalid reply (default 2)")
-    run.add_argument("--max-cost", type=float, help="stop before a call that could take the run over this many USD")
-    run.add_argument("--max-tokens", type=int, help="stop before a call that could take the run over this many tokens")
-    run.add_argument("--pricing", metavar="FILE", help="JSON or TOML pricing table overriding the built-in one")
-    run.add_argument("--run-dir", metavar="DIR", help="save each finished article in DIR; rerun the same command to resume")
-    run.add_argument("--config", metavar="FILE", help="TOML settings file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml "
-                                                      "if present); options and NEWSBRIEF_* variables override it")
+    run.add_argument(
+        "--max-cost",
+        type=float,
+        help="stop before a call that could take the run over this many USD",
+    )
+    run.add_argument(
+        "--max-tokens",
+        type=int,
+        help="stop before a call that could take the run over this many tokens",
+    )
+    run.add_argument(
+        "--pricing", metavar="FILE", help="JSON or TOML pricing table overriding the built-in one"
+    )
+    run.add_argument(
+        "--run-dir",
+        metavar="DIR",
+        help="save each finished article in DIR; rerun the same command to resume",
+    )
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML settings file (default: $NEWSBRIEF_CONFIG or ./newsbrief.toml "
+        "if present); options and NEWSBRIEF_* variables override it",
+    )
     p.set_defaults(func=cmd_summarize)
 
 
@@ -57,7 +92,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     text = brief.model_dump_json(indent=2) if args.format == "json" else render_markdown(brief)
     if args.out:
         try:
-            Path(args.out).write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
+            Path(args.out).write_text(
+                text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8"
+            )
         except OSError as err:
             raise NewsbriefError(f"cannot write --out {args.out}: {err.strerror or err}") from None
     else:
@@ -80,7 +117,10 @@ def run_summarize(args: argparse.Namespace) -> StoryBrief:
     if not args.quiet:
         failed = sum(1 for a in brief.articles if a.error)
         u = brief.run.usage
-        print(f"newsbrief: {len(brief.articles)} articles ({failed} failed), {len(brief.run.calls)} model calls, "
-              f"{u.prompt_tokens + u.completion_tokens} tokens, ${u.cost_usd:.4f}, {brief.run.seconds:.1f} s "
-              f"[{brief.run.backend}: {brief.run.model}]", file=sys.stderr)
+        print(
+            f"newsbrief: {len(brief.articles)} articles ({failed} failed), {len(brief.run.calls)} model calls, "
+            f"{u.prompt_tokens + u.completion_tokens} tokens, ${u.cost_usd:.4f}, {brief.run.seconds:.1f} s "
+            f"[{brief.run.backend}: {brief.run.model}]",
+            file=sys.stderr,
+        )
     return brief

@@ -10,11 +10,18 @@ from ..errors import EXIT_OK
 
 
 def add_tools_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tools", help="print tool definitions for chat applications",
-                       description="Print newsbrief's tools as function definitions a chat application can "
-                                   "register (OpenAI chat completions or Anthropic Messages format).")
-    p.add_argument("--format", choices=["openai", "anthropic"], default="openai",
-                   help="openai (default): [{type: function, function: {...}}]; anthropic: [{name, input_schema}]")
+    p = sub.add_parser(
+        "tools",
+        help="print tool definitions for chat applications",
+        description="Print newsbrief's tools as function definitions a chat application can "
+        "register (OpenAI chat completions or Anthropic Messages format).",
+    )
+    p.add_argument(
+        "--format",
+        choices=["openai", "anthropic"],
+        default="openai",
+        help="openai (default): [{type: function, function: {...}}]; anthropic: [{name, input_schema}]",
+    )
     p.set_defaults(func=cmd_tools)
 
 

@@ -89,9 +89,12 @@ def find_schema(body: dict[str, Any]) -> dict[str, Any] | None:
 FILLER = "placeholder text from the fault server "
 
 
-def _lengthen(value: Any, node: dict[str, Any], root: dict[str, Any], length: int, depth: int = 0) -> Any:
+def _lengthen(
+    value: Any, node: dict[str, Any], root: dict[str, Any], length: int, depth: int = 0
+) -> Any:
     """Plain strings of a minimal instance made at least `length` characters long (cut to any
-    maxLength): strict json_schema requests carry no minLength, yet the caller may want one."""
+    maxLength): strict json_schema requests carry no minLength, yet the caller may want one.
+    """
     node = resolve(node, root)
     if length <= 0 or depth > 12 or not isinstance(node, dict):
         return value
@@ -100,7 +103,9 @@ def _lengthen(value: Any, node: dict[str, Any], root: dict[str, Any], length: in
             return _lengthen(value, node[key][0], root, length, depth + 1)
     if isinstance(value, dict):
         props = node.get("properties", {})
-        return {k: _lengthen(v, props.get(k, {}), root, length, depth + 1) for k, v in value.items()}
+        return {
+            k: _lengthen(v, props.get(k, {}), root, length, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_lengthen(v, node.get("items", {}), root, length, depth + 1) for v in value]
     plain = not any(k in node for k in ("pattern", "enum", "const", "format"))
@@ -112,7 +117,9 @@ def _lengthen(value: Any, node: dict[str, Any], root: dict[str, Any], length: in
 
 def ok_content(body: dict[str, Any], text_length: int = 0) -> str:
     schema = find_schema(body)
-    return json.dumps(_lengthen(example_instance(schema), schema, schema, text_length) if schema else {})
+    return json.dumps(
+        _lengthen(example_instance(schema), schema, schema, text_length) if schema else {}
+    )
 
 
 def schema_fail_content(body: dict[str, Any], text_length: int = 0) -> str:
@@ -149,7 +156,9 @@ class FaultServer:
         self.model = model
         self.max_requests = max_requests
         self.max_lifetime = max_lifetime
-        self.text_length = text_length  # plain strings of generated replies get at least this many characters
+        self.text_length = (
+            text_length  # plain strings of generated replies get at least this many characters
+        )
         self.requests: list[dict[str, Any]] = []
         self.chat_count = 0
         self._queue = list(script) if isinstance(script, list) else []
@@ -174,7 +183,12 @@ class FaultServer:
         """Serve in a background thread (a second call does nothing)."""
         if self._thread is not None:
             return self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fault-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fault-server",
+            daemon=True,
+        )
         self._thread.start()
         self._timer = threading.Timer(self.max_lifetime, self.stop)
         self._timer.daemon = True
@@ -220,7 +234,13 @@ class FaultServer:
     def record(self, handler: BaseHTTPRequestHandler, body: Any) -> dict[str, Any]:
         """Keep the request (credentials left out); returns its entry for the answer to fill in."""
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _SECRET_HEADERS}
-        entry = {"method": handler.command, "path": handler.path, "headers": headers, "json": body, "t": time.monotonic()}
+        entry = {
+            "method": handler.command,
+            "path": handler.path,
+            "headers": headers,
+            "json": body,
+            "t": time.monotonic(),
+        }
         with self._lock:
             self.requests.append(entry)
             over = len(self.requests) >= self.max_requests
@@ -230,7 +250,8 @@ class FaultServer:
 
     def reported_usage(self, skip: tuple[str, ...] = ("hang",)) -> dict[str, int]:
         """Prompt and completion tokens summed over every reply that reported usage, except
-        replies to `skip` steps (a hang answers after the client has usually given up)."""
+        replies to `skip` steps (a hang answers after the client has usually given up).
+        """
         totals = {"prompt_tokens": 0, "completion_tokens": 0}
         with self._lock:
             for entry in self.requests:
@@ -261,10 +282,20 @@ class _QuietServer(ThreadingHTTPServer):
 def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
     prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages") or [])
     prompt, completion = prompt_chars // 4 + 1, len(content) // 4 + 1
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
-def chat_reply(body: dict[str, Any], model: str, content: str | None, finish: str = "stop", refusal: str | None = None) -> dict[str, Any]:
+def chat_reply(
+    body: dict[str, Any],
+    model: str,
+    content: str | None,
+    finish: str = "stop",
+    refusal: str | None = None,
+) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if refusal is not None:
         message["refusal"] = refusal
@@ -288,7 +319,9 @@ _LLAMA_CPP_REJECTION = (
 )
 
 
-def answer(server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth: str = "") -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+def answer(
+    server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth: str = ""
+) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
     """(status, JSON body or None to drop the connection, extra headers) for a step."""
     kind = str(step.get("kind", "ok"))
     if kind == "401":  # like a careless server: echo the key it was given
@@ -301,7 +334,13 @@ def answer(server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth
         kind = "ok"
     if kind == "ok":
         content = step.get("content")
-        text = content if isinstance(content, str) else json.dumps(content) if content is not None else ok_content(body, server.text_length)
+        text = (
+            content
+            if isinstance(content, str)
+            else json.dumps(content)
+            if content is not None
+            else ok_content(body, server.text_length)
+        )
         return 200, chat_reply(body, server.model, text), {}
     if kind == "429":
         headers = {}
@@ -320,14 +359,31 @@ def answer(server: FaultServer, step: dict[str, Any], body: dict[str, Any], auth
     if kind == "invalid_json":
         return 200, chat_reply(body, server.model, "{not json"), {}
     if kind == "schema_fail":
-        return 200, chat_reply(body, server.model, schema_fail_content(body, server.text_length)), {}
+        return (
+            200,
+            chat_reply(body, server.model, schema_fail_content(body, server.text_length)),
+            {},
+        )
     if kind == "length":
         full = ok_content(body, server.text_length)
-        return 200, chat_reply(body, server.model, full[: max(1, len(full) // 2)], finish="length"), {}
+        return (
+            200,
+            chat_reply(body, server.model, full[: max(1, len(full) // 2)], finish="length"),
+            {},
+        )
     if kind == "empty":
         return 200, chat_reply(body, server.model, ""), {}
     if kind == "refusal":
-        return 200, chat_reply(body, server.model, None, refusal=str(step.get("refusal", "I can't help with that."))), {}
+        return (
+            200,
+            chat_reply(
+                body,
+                server.model,
+                None,
+                refusal=str(step.get("refusal", "I can't help with that.")),
+            ),
+            {},
+        )
     return (*_error(400, f"unknown fault step {kind!r}", "invalid_request_error"), {})
 
 
@@ -338,7 +394,9 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             return
 
-        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(payload).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -351,7 +409,15 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802
             server.record(self, None)
             if self.path.rstrip("/").endswith("/models"):
-                self._send(200, {"object": "list", "data": [{"id": server.model, "object": "model", "owned_by": "fault-server"}]})
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {"id": server.model, "object": "model", "owned_by": "fault-server"}
+                        ],
+                    },
+                )
             else:
                 self._send(*_error(404, f"no route {self.path}", "not_found"))
 
@@ -366,11 +432,15 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 return self._send(*_error(404, f"no route {self.path}", "not_found"))
             if not isinstance(body, dict):
-                return self._send(*_error(400, "request body is not a JSON object", "invalid_request_error"))
+                return self._send(
+                    *_error(400, "request body is not a JSON object", "invalid_request_error")
+                )
             auth = self.headers.get("Authorization") or ""
             step = server.next_step(body)
             status, payload, headers = answer(server, step, body, auth)
-            entry.update(step=str(step.get("kind", "ok")), status=status, usage=(payload or {}).get("usage"))
+            entry.update(
+                step=str(step.get("kind", "ok")), status=status, usage=(payload or {}).get("usage")
+            )
             if payload is None:  # drop: close without a response
                 self.close_connection = True
                 return None
@@ -383,15 +453,26 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agent.devtools.fault_server", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m agent.devtools.fault_server", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--script", default="[]", help='JSON list of steps, e.g. \'["429","ok"]\'')
     parser.add_argument("--default", default="ok", help="step once the script is used up")
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of random faults after the script")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of random faults after the script"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-requests", type=int, default=1000)
-    parser.add_argument("--max-lifetime", type=float, default=600.0, help="seconds before it stops by itself")
-    parser.add_argument("--text-length", type=int, default=0, help="least characters of plain strings in generated replies")
+    parser.add_argument(
+        "--max-lifetime", type=float, default=600.0, help="seconds before it stops by itself"
+    )
+    parser.add_argument(
+        "--text-length",
+        type=int,
+        default=0,
+        help="least characters of plain strings in generated replies",
+    )
     args = parser.parse_args(argv)
     try:
         script = json.loads(args.script)
@@ -400,9 +481,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: --script must be a JSON list of steps ({err})", file=sys.stderr)
         return 2
-    srv = FaultServer(script, default=args.default, fault_rate=args.fault_rate, seed=args.seed,
-                      port=args.port, max_requests=args.max_requests, max_lifetime=args.max_lifetime,
-                      text_length=args.text_length)
+    srv = FaultServer(
+        script,
+        default=args.default,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        port=args.port,
+        max_requests=args.max_requests,
+        max_lifetime=args.max_lifetime,
+        text_length=args.text_length,
+    )
     srv.start()
     print(srv.base_url, flush=True)
     try:

@@ -48,13 +48,20 @@ def output_strings(brief: StoryBrief) -> list[tuple[str, str]]:
     out += [(f"consensus[{i}]", c.claim) for i, c in enumerate(brief.consensus)]
     for i, conflict in enumerate(brief.conflicts):
         out += [(f"conflicts[{i}].topic", conflict.topic), (f"conflicts[{i}].note", conflict.note)]
-        out += [(f"conflicts[{i}].positions[{j}]", p.statement) for j, p in enumerate(conflict.positions)]
+        out += [
+            (f"conflicts[{i}].positions[{j}]", p.statement)
+            for j, p in enumerate(conflict.positions)
+        ]
     out += [(f"timeline[{i}]", t.what) for i, t in enumerate(brief.timeline)]
     out += [(f"single_source[{i}]", s.claim) for i, s in enumerate(brief.single_source)]
     for art in brief.articles:
         a = art.article_id
-        out += [(f"{a}.title", art.title or ""), (f"{a}.outlet", art.outlet or ""),
-                (f"{a}.headline", art.headline), (f"{a}.summary", art.summary)]
+        out += [
+            (f"{a}.title", art.title or ""),
+            (f"{a}.outlet", art.outlet or ""),
+            (f"{a}.headline", art.headline),
+            (f"{a}.summary", art.summary),
+        ]
         out += [(f"{a}.key_points[{i}]", k.text) for i, k in enumerate(art.key_points)]
         out += [(f"{a}.entities[{i}]", f"{e.name} {e.role}") for i, e in enumerate(art.entities)]
         out += [(f"{a}.quotes[{i}]", q.text) for i, q in enumerate(art.quotes)]
@@ -86,10 +93,15 @@ def score_leaks(brief: StoryBrief, gold: StoryGold | None) -> dict[str, MetricRe
 
 
 def _claims(brief: StoryBrief) -> list[tuple[str, str, list[str]]]:
-    claims = [(f"{a.article_id}.key_points[{i}]", k.text, k.sentence_ids)
-              for a in brief.articles for i, k in enumerate(a.key_points)]
+    claims = [
+        (f"{a.article_id}.key_points[{i}]", k.text, k.sentence_ids)
+        for a in brief.articles
+        for i, k in enumerate(a.key_points)
+    ]
     claims += [(f"consensus[{i}]", c.claim, c.sentence_ids) for i, c in enumerate(brief.consensus)]
-    claims += [(f"single_source[{i}]", s.claim, s.sentence_ids) for i, s in enumerate(brief.single_source)]
+    claims += [
+        (f"single_source[{i}]", s.claim, s.sentence_ids) for i, s in enumerate(brief.single_source)
+    ]
     return claims
 
 
@@ -105,14 +117,18 @@ def score_grounding(brief: StoryBrief, articles: list[Article]) -> dict[str, Met
     quotes = [(a, q) for a in brief.articles for q in a.quotes]
     texts = {a.id: a.text for a in articles}
     verbatim = sum(1 for art, q in quotes if verbatim_in(q.text, texts.get(art.article_id, "")))
-    return {"grounding_rate": ratio(grounded, len(claims), details),
-            "quote_verbatim_rate": ratio(verbatim, len(quotes))}
+    return {
+        "grounding_rate": ratio(grounded, len(claims), details),
+        "quote_verbatim_rate": ratio(verbatim, len(quotes)),
+    }
 
 
 def score_run(brief: StoryBrief, wall_seconds: float | None = None) -> dict[str, MetricResult]:
     run = brief.run
     calls = run.calls
-    failures = sum(1 for a in brief.articles if a.error is not None) + (brief.synthesis_error is not None)
+    failures = sum(1 for a in brief.articles if a.error is not None) + (
+        brief.synthesis_error is not None
+    )
     seconds = wall_seconds if wall_seconds is not None else run.seconds
     return {
         "schema_valid_rate": ratio(sum(1 for c in calls if c.ok), len(calls)),
@@ -134,7 +150,10 @@ def score_rouge(brief: StoryBrief, reference: str | None) -> dict[str, MetricRes
     overview = scorer.score(reference, brief.overview or "")
     everything = " ".join([brief.overview, *(a.summary for a in brief.articles)])
     full = scorer.score(reference, everything)
-    detail: dict[str, Any] = {"overview_words": len(brief.overview.split()), "reference_words": len(reference.split())}
+    detail: dict[str, Any] = {
+        "overview_words": len(brief.overview.split()),
+        "reference_words": len(reference.split()),
+    }
     return {
         "rouge1": MetricResult(round(overview["rouge1"].fmeasure, 4), details=[detail]),
         "rouge2": MetricResult(round(overview["rouge2"].fmeasure, 4)),

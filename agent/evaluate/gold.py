@@ -35,9 +35,12 @@ class GoldModel(BaseModel):
 
 class KeyFact(GoldModel):
     id: str = Field(description="A stable id, e.g. 'a1.f3', used in reports.")
-    text: str = Field(min_length=3, description="The fact in one plain sentence, as an editor would put it.")
+    text: str = Field(
+        min_length=3, description="The fact in one plain sentence, as an editor would put it."
+    )
     evidence: list[str] = Field(
-        min_length=1, description="Exact substrings of the article that state the fact (or short anchors in them)."
+        min_length=1,
+        description="Exact substrings of the article that state the fact (or short anchors in them).",
     )
 
 
@@ -57,7 +60,9 @@ class GoldEntity(GoldModel):
 
 class GoldQuote(GoldModel):
     speaker: str = Field(description="Who said it; an entity name (its aliases count too).")
-    text: str = Field(min_length=3, description="The quoted words exactly as in the article, no quotation marks.")
+    text: str = Field(
+        min_length=3, description="The quoted words exactly as in the article, no quotation marks."
+    )
 
 
 class GoldFigure(GoldModel):
@@ -71,10 +76,18 @@ class GoldFigure(GoldModel):
 class GoldArticle(GoldModel):
     id: ArticleId
     file: str | None = Field(default=None, description="File name in the set's articles directory.")
-    key_facts: list[KeyFact] | None = Field(default=None, description="null: not labelled; []: none.")
-    entities: list[GoldEntity] | None = Field(default=None, description="null: not labelled; []: none.")
-    quotes: list[GoldQuote] | None = Field(default=None, description="null: not labelled; []: none.")
-    figures: list[GoldFigure] | None = Field(default=None, description="null: not labelled; []: none.")
+    key_facts: list[KeyFact] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    entities: list[GoldEntity] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    quotes: list[GoldQuote] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    figures: list[GoldFigure] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
 
 
 class Evidence(GoldModel):
@@ -91,8 +104,12 @@ class GoldConsensus(GoldModel):
 class GoldPosition(GoldModel):
     article: ArticleId
     statement: str = Field(description="What this source says, e.g. 'more than 400,000 killed'.")
-    value: float | None = Field(default=None, description="The number this source gives (numeric conflicts).")
-    also_accept: list[float] = Field(default_factory=list, description="Other values that stand for this position.")
+    value: float | None = Field(
+        default=None, description="The number this source gives (numeric conflicts)."
+    )
+    also_accept: list[float] = Field(
+        default_factory=list, description="Other values that stand for this position."
+    )
     evidence: str = Field(description="Exact substring of the article stating the position.")
 
 
@@ -104,8 +121,12 @@ class GoldConflict(GoldModel):
 
 
 class GoldTimelineEntry(GoldModel):
-    date: DateText | None = Field(description="The date the text supports; null when no source dates it.")
-    also_accept: list[DateText] = Field(default_factory=list, description="Other dates an output may give.")
+    date: DateText | None = Field(
+        description="The date the text supports; null when no source dates it."
+    )
+    also_accept: list[DateText] = Field(
+        default_factory=list, description="Other dates an output may give."
+    )
     when_text: str = Field(description="The time expression as written, e.g. 'on Monday'.")
     what: str = Field(min_length=3)
     articles: list[ArticleId] = Field(min_length=1)
@@ -129,10 +150,18 @@ class StoryLabels(GoldModel):
     """The story-level labels a set folder's gold and a benchmark cluster's labels share."""
 
     articles: list[GoldArticle]
-    consensus: list[GoldConsensus] | None = Field(default=None, description="null: not labelled; []: none.")
-    conflicts: list[GoldConflict] | None = Field(default=None, description="null: not labelled; []: none.")
-    timeline: list[GoldTimelineEntry] | None = Field(default=None, description="null: not labelled; []: none.")
-    episodes: list[GoldEpisode] | None = Field(default=None, description="null: not labelled; []: none.")
+    consensus: list[GoldConsensus] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    conflicts: list[GoldConflict] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    timeline: list[GoldTimelineEntry] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
+    episodes: list[GoldEpisode] | None = Field(
+        default=None, description="null: not labelled; []: none."
+    )
     must_not_appear: list[MustNotAppear] = Field(default_factory=list)
 
 
@@ -141,7 +170,8 @@ class StoryGold(StoryLabels):
     name: str = Field(min_length=1)
     description: str = ""
     articles_dir: str | None = Field(
-        default=None, description="Where the article files are, relative to gold.json (default: its folder)."
+        default=None,
+        description="Where the article files are, relative to gold.json (default: its folder).",
     )
     reference_summary: str | None = None
 
@@ -150,7 +180,9 @@ class StoryGold(StoryLabels):
     def _ids_in_order(cls, value: list[GoldArticle]) -> list[GoldArticle]:
         for index, article in enumerate(value, start=1):
             if article.id != f"a{index}":
-                raise ValueError(f"articles[{index - 1}].id must be 'a{index}' (ids follow input order)")
+                raise ValueError(
+                    f"articles[{index - 1}].id must be 'a{index}' (ids follow input order)"
+                )
         return value
 
     def article(self, article_id: str) -> GoldArticle | None:
@@ -167,14 +199,20 @@ class ClusterLabels(StoryLabels):
 
     def to_gold(self, name: str, reference_summary: str | None) -> StoryGold:
         data = self.model_dump(exclude={"note"})
-        return StoryGold(name=name, description=self.note, reference_summary=reference_summary, **data)
+        return StoryGold(
+            name=name, description=self.note, reference_summary=reference_summary, **data
+        )
 
 
 class BenchmarkLabels(GoldModel):
     format: Literal["newsbrief-labels/1"] = "newsbrief-labels/1"
-    benchmark: str = Field(description="The JSONL file these labels are for, e.g. 'benchmark-dev.jsonl'.")
+    benchmark: str = Field(
+        description="The JSONL file these labels are for, e.g. 'benchmark-dev.jsonl'."
+    )
     note: str = ""
-    max_anchor_words: int = Field(default=10, description="Evidence anchors quote at most this many words.")
+    max_anchor_words: int = Field(
+        default=10, description="Evidence anchors quote at most this many words."
+    )
     clusters: dict[str, ClusterLabels]
 
 

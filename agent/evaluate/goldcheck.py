@@ -49,14 +49,18 @@ class _Checker:
 
     def cite(self, path: str, article: ArticleText, needle: str) -> None:
         if self.max_words is not None and anchor_too_long(needle, self.max_words):
-            self.add(path, f"anchor has more than {self.max_words} words; quote a short anchor only")
+            self.add(
+                path, f"anchor has more than {self.max_words} words; quote a short anchor only"
+            )
         if find_span(needle, article.text) is None:
             self.add(path, f"text not found in article {article.label}")
 
 
 def _check_articles(c: _Checker) -> None:
     if len(c.gold.articles) != len(c.texts):
-        c.add("articles", f"{len(c.gold.articles)} labelled, but the set has {len(c.texts)} articles")
+        c.add(
+            "articles", f"{len(c.gold.articles)} labelled, but the set has {len(c.texts)} articles"
+        )
     for i, article in enumerate(c.gold.articles):
         base = f"articles[{i}]"
         text = c.known(f"{base}.id", article.id)
@@ -67,16 +71,27 @@ def _check_articles(c: _Checker) -> None:
                 c.cite(f"{base}.key_facts[{j}].evidence[{k}]", text, needle)
         for j, entity in enumerate(article.entities or []):
             if not any(contains(text.text, name) for name in entity.names()):
-                c.add(f"{base}.entities[{j}]", f"neither {entity.name!r} nor an alias occurs in article {text.label}")
+                c.add(
+                    f"{base}.entities[{j}]",
+                    f"neither {entity.name!r} nor an alias occurs in article {text.label}",
+                )
         for j, quote in enumerate(article.quotes or []):
             if c.max_words is not None and anchor_too_long(quote.text, c.max_words):
-                c.add(f"{base}.quotes[{j}].text", f"quote has more than {c.max_words} words; label short quotes only")
+                c.add(
+                    f"{base}.quotes[{j}].text",
+                    f"quote has more than {c.max_words} words; label short quotes only",
+                )
             if find_span(quote.text, text.text) is None:
-                c.add(f"{base}.quotes[{j}].text", f"quote not found verbatim in article {text.label}")
+                c.add(
+                    f"{base}.quotes[{j}].text", f"quote not found verbatim in article {text.label}"
+                )
         for j, figure in enumerate(article.figures or []):
             c.cite(f"{base}.figures[{j}].evidence", text, figure.evidence)
             if not contains(figure.evidence, figure.value_text):
-                c.add(f"{base}.figures[{j}].value_text", f"{figure.value_text!r} is not in the evidence")
+                c.add(
+                    f"{base}.figures[{j}].value_text",
+                    f"{figure.value_text!r} is not in the evidence",
+                )
 
 
 def _check_unique_ids(c: _Checker) -> None:
@@ -91,7 +106,10 @@ def _check_speakers(c: _Checker) -> None:
     for i, article in enumerate(c.gold.articles):
         for j, quote in enumerate(article.quotes or []):
             if quote.speaker.lower() not in names:
-                c.add(f"articles[{i}].quotes[{j}].speaker", f"{quote.speaker!r} is not a labelled entity or alias")
+                c.add(
+                    f"articles[{i}].quotes[{j}].speaker",
+                    f"{quote.speaker!r} is not a labelled entity or alias",
+                )
 
 
 def _check_story(c: _Checker) -> None:
@@ -118,7 +136,10 @@ def _check_timeline(c: _Checker) -> None:
     episode_ids = {e.id for e in c.gold.episodes or []}
     for i, entry in enumerate(c.gold.timeline or []):
         base = f"timeline[{i}]"
-        for field, value in [("date", entry.date), *[(f"also_accept[{k}]", d) for k, d in enumerate(entry.also_accept)]]:
+        for field, value in [
+            ("date", entry.date),
+            *[(f"also_accept[{k}]", d) for k, d in enumerate(entry.also_accept)],
+        ]:
             if value is not None:
                 try:
                     parse_date_text(value)
@@ -138,13 +159,24 @@ def _check_timeline(c: _Checker) -> None:
             if c.known(f"episodes[{i}].articles[{j}]", article_id) is None:
                 continue
             if article_id in seen:
-                c.add(f"episodes[{i}].articles[{j}]", f"{article_id} is already in episode {seen[article_id]}")
+                c.add(
+                    f"episodes[{i}].articles[{j}]",
+                    f"{article_id} is already in episode {seen[article_id]}",
+                )
             seen[article_id] = episode.id
 
 
-def check_gold(gold: StoryGold, texts: list[ArticleText], max_anchor_words: int | None = None) -> list[str]:
+def check_gold(
+    gold: StoryGold, texts: list[ArticleText], max_anchor_words: int | None = None
+) -> list[str]:
     """Every problem of `gold` against the article texts (empty when the labels hold)."""
     checker = _Checker(gold, texts, max_anchor_words)
-    for step in (_check_articles, _check_unique_ids, _check_speakers, _check_story, _check_timeline):
+    for step in (
+        _check_articles,
+        _check_unique_ids,
+        _check_speakers,
+        _check_story,
+        _check_timeline,
+    ):
         step(checker)
     return checker.problems

@@ -30,7 +30,21 @@ QUOTE_MIN_WORDS = 3  # a fragment shorter than this (or than the whole quote) is
 NUMBER_TOLERANCE = 0.005
 GROUNDED = 0.6  # an output claim is grounded when this share of it is in its cited sentences
 
-_HONORIFICS = {"dr", "mr", "mrs", "ms", "prof", "sir", "the", "gen", "lt", "col", "capt", "sen", "rep"}
+_HONORIFICS = {
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "sir",
+    "the",
+    "gen",
+    "lt",
+    "col",
+    "capt",
+    "sen",
+    "rep",
+}
 
 
 # --------------------------------------------------------------------------- evidence
@@ -78,9 +92,13 @@ def fact_items(brief: StoryBrief) -> list[Item]:
         for i, sentence in enumerate(split_sentences(art.summary), start=1):
             items.append(Item(f"{aid}.summary sentence {i}", sentence, {aid}))
     for i, single in enumerate(brief.single_source):
-        items.append(Item(f"single_source[{i}]", single.claim, {single.article_id}, set(single.sentence_ids)))
+        items.append(
+            Item(f"single_source[{i}]", single.claim, {single.article_id}, set(single.sentence_ids))
+        )
     for i, claim in enumerate(brief.consensus):
-        items.append(Item(f"consensus[{i}]", claim.claim, set(claim.article_ids), set(claim.sentence_ids)))
+        items.append(
+            Item(f"consensus[{i}]", claim.claim, set(claim.article_ids), set(claim.sentence_ids))
+        )
     for i, sentence in enumerate(split_sentences(brief.overview), start=1):
         items.append(Item(f"overview sentence {i}", sentence))
     return items
@@ -125,7 +143,7 @@ def name_key(name: str) -> list[str]:
 
 def _contains_run(haystack: list[str], needle: list[str]) -> bool:
     n = len(needle)
-    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
 def name_matches(name: str | None, entity: GoldEntity) -> bool:
@@ -147,12 +165,36 @@ def name_matches(name: str | None, entity: GoldEntity) -> bool:
 
 # --------------------------------------------------------------------------- numbers and quotes
 
-_SMALL = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_SMALL.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-               "ninety": 90, "hundred": 100, "dozen": 12})
-_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9}
+_SMALL = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_SMALL.update(
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "dozen": 12,
+    }
+)
+_SCALE = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+}
 
 
 def parse_number(text: str) -> float | None:

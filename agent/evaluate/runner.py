@@ -41,8 +41,12 @@ class BackendSpec:
         from ..llm.factory import make_backend
 
         return make_backend(
-            self.name, model=self.model, base_url=self.base_url, api_key=self.api_key,
-            replay_dir=_per_set(self.replay_dir, set_name), record_dir=_per_set(self.record_dir, set_name),
+            self.name,
+            model=self.model,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            replay_dir=_per_set(self.replay_dir, set_name),
+            record_dir=_per_set(self.record_dir, set_name),
         )
 
 
@@ -50,8 +54,9 @@ def _per_set(directory: str | None, set_name: str) -> str | None:
     return str(Path(directory) / set_name) if directory else None
 
 
-def score_brief(brief: StoryBrief, evalset: EvalSet, articles: list[Article],
-                wall_seconds: float | None = None) -> dict[str, MetricResult]:
+def score_brief(
+    brief: StoryBrief, evalset: EvalSet, articles: list[Article], wall_seconds: float | None = None
+) -> dict[str, MetricResult]:
     """Every metric for one brief of one set."""
     results: dict[str, MetricResult] = {}
     if evalset.gold is not None:
@@ -71,8 +76,13 @@ def summarise(runs: list[dict[str, MetricResult]]) -> dict[str, dict[str, float 
         if not values:
             out[name] = {"mean": None, "sd": None, "min": None, "max": None, "n": 0}
             continue
-        out[name] = {"mean": round(statistics.fmean(values), 4), "sd": round(statistics.pstdev(values), 4),
-                     "min": min(values), "max": max(values), "n": len(values)}
+        out[name] = {
+            "mean": round(statistics.fmean(values), 4),
+            "sd": round(statistics.pstdev(values), 4),
+            "min": min(values),
+            "max": max(values),
+            "n": len(values),
+        }
     return out
 
 
@@ -81,7 +91,9 @@ def _details(run: dict[str, MetricResult]) -> dict[str, Any]:
 
 
 def _errors(brief: StoryBrief) -> list[str]:
-    errors = [f"{a.article_id}: {a.error.kind}: {a.error.message}" for a in brief.articles if a.error]
+    errors = [
+        f"{a.article_id}: {a.error.kind}: {a.error.message}" for a in brief.articles if a.error
+    ]
     if brief.synthesis_error:
         errors.append(f"synthesis: {brief.synthesis_error.kind}: {brief.synthesis_error.message}")
     return errors
@@ -114,11 +126,18 @@ def _timed_run(articles: list[Article], backend, options) -> tuple[StoryBrief, f
     return brief, time.monotonic() - started
 
 
-def evaluate_set(evalset: EvalSet, spec: BackendSpec, repeat: int = 1, options: Any = None,
-                 log: Log | None = None) -> SetResult:
+def evaluate_set(
+    evalset: EvalSet,
+    spec: BackendSpec,
+    repeat: int = 1,
+    options: Any = None,
+    log: Log | None = None,
+) -> SetResult:
     log = log or (lambda message: print(message, file=sys.stderr))
     articles = evalset.articles()
-    result = SetResult(evalset.name, evalset.origin, len(articles), evalset.gold is not None, list(evalset.notes))
+    result = SetResult(
+        evalset.name, evalset.origin, len(articles), evalset.gold is not None, list(evalset.notes)
+    )
     brief, seconds = _timed_run(articles, None, options)
     base = score_brief(brief, evalset, articles, seconds)
     result.baseline = {name: r.value for name, r in base.items()}
@@ -126,8 +145,14 @@ def evaluate_set(evalset: EvalSet, spec: BackendSpec, repeat: int = 1, options: 
     log(f"{evalset.name}: baseline done in {seconds:.1f} s")
     if spec.name == "none":
         return result
-    if spec.name == "replay" and spec.replay_dir and not (Path(spec.replay_dir) / evalset.name).is_dir():
-        result.notes.append(f"no recordings in {Path(spec.replay_dir) / evalset.name}: model not run")
+    if (
+        spec.name == "replay"
+        and spec.replay_dir
+        and not (Path(spec.replay_dir) / evalset.name).is_dir()
+    ):
+        result.notes.append(
+            f"no recordings in {Path(spec.replay_dir) / evalset.name}: model not run"
+        )
         log(f"{evalset.name}: no recordings; model not run")
         return result
     backend = spec.build(evalset.name)
@@ -141,8 +166,10 @@ def evaluate_set(evalset: EvalSet, spec: BackendSpec, repeat: int = 1, options: 
     result.model = summarise(runs)
     result.details["model"] = _details(runs[0])
     if any(": replay_miss:" in e for e in result.errors):
-        log(f"{evalset.name}: some requests have no recording (prompts, schemas or inputs changed since they "
-            "were recorded); re-record with --backend local --record-dir")
+        log(
+            f"{evalset.name}: some requests have no recording (prompts, schemas or inputs changed since they "
+            "were recorded); re-record with --backend local --record-dir"
+        )
     return result
 
 

@@ -42,7 +42,9 @@ def _pairs(brief: StoryBrief, gold: StoryGold, articles: list[Article]):
 # --------------------------------------------------------------------------- key facts
 
 
-def score_key_facts(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_key_facts(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     items = fact_items(brief)
     details: list[dict[str, Any]] = []
     labelled = False
@@ -55,9 +57,17 @@ def score_key_facts(brief: StoryBrief, gold: StoryGold, articles: list[Article])
         for fact in gold_article.key_facts:
             ids = evidence_sentence_ids(article, fact.evidence)
             found = match_fact(fact.text, ids, candidates)
-            details.append({"id": fact.id, "text": fact.text, "found": found is not None,
-                            "by": found.ref if found else None, "rule": found.rule if found else None,
-                            "overlap": found.overlap if found else None, "evidence": sorted(ids)})
+            details.append(
+                {
+                    "id": fact.id,
+                    "text": fact.text,
+                    "found": found is not None,
+                    "by": found.ref if found else None,
+                    "rule": found.rule if found else None,
+                    "overlap": found.overlap if found else None,
+                    "evidence": sorted(ids),
+                }
+            )
     if not labelled:
         return {"key_fact_recall": MetricResult(None)}
     return {"key_fact_recall": ratio(sum(d["found"] for d in details), len(details), details)}
@@ -66,7 +76,9 @@ def score_key_facts(brief: StoryBrief, gold: StoryGold, articles: list[Article])
 # --------------------------------------------------------------------------- entities
 
 
-def _entity_counts(gold_entities: list[GoldEntity], art: ArticleBrief | None) -> tuple[int, int, int, int, list[dict[str, Any]]]:
+def _entity_counts(
+    gold_entities: list[GoldEntity], art: ArticleBrief | None
+) -> tuple[int, int, int, int, list[dict[str, Any]]]:
     outputs = [e.name for e in art.entities] if art else []
     correct = sum(1 for name in outputs if any(name_matches(name, g) for g in gold_entities))
     required = [g for g in gold_entities if g.required]
@@ -77,10 +89,18 @@ def _entity_counts(gold_entities: list[GoldEntity], art: ArticleBrief | None) ->
     extra = [name for name in outputs if not any(name_matches(name, g) for g in gold_entities)]
     if extra:
         details.append({"unlabelled_output": extra})
-    return correct, len(outputs), sum(d.get("found", False) for d in details), len(required), details
+    return (
+        correct,
+        len(outputs),
+        sum(d.get("found", False) for d in details),
+        len(required),
+        details,
+    )
 
 
-def score_entities(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_entities(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     correct = output = found = required = 0
     details: list[dict[str, Any]] = []
     labelled = False
@@ -92,11 +112,16 @@ def score_entities(brief: StoryBrief, gold: StoryGold, articles: list[Article]) 
         correct, output, found, required = correct + c, output + o, found + fnd, required + req
         details += [{"article": gold_article.id, **row} for row in rows]
     if not labelled:
-        return {name: MetricResult(None) for name in ("entity_precision", "entity_recall", "entity_f1")}
+        return {
+            name: MetricResult(None) for name in ("entity_precision", "entity_recall", "entity_f1")
+        }
     precision = ratio(correct, output)
     recall = ratio(found, required, details)
-    return {"entity_precision": precision, "entity_recall": recall,
-            "entity_f1": MetricResult(f1(precision.value, recall.value))}
+    return {
+        "entity_precision": precision,
+        "entity_recall": recall,
+        "entity_f1": MetricResult(f1(precision.value, recall.value)),
+    }
 
 
 # --------------------------------------------------------------------------- quotes
@@ -107,7 +132,9 @@ def _speaker_entities(gold: StoryGold, speaker: str) -> list[GoldEntity]:
     return [e for e in gold.all_entities() if key in (n.lower() for n in e.names())]
 
 
-def score_quotes(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_quotes(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     details: list[dict[str, Any]] = []
     labelled = False
     for gold_article, art, article in _pairs(brief, gold, articles):
@@ -118,20 +145,41 @@ def score_quotes(brief: StoryBrief, gold: StoryGold, articles: list[Article]) ->
         for gq in gold_article.quotes:
             scored = [(quote_overlap(q.text, gq.text), i, q) for i, q in enumerate(outputs)]
             scored = [s for s in scored if s[0] >= QUOTE_MATCH]
-            row: dict[str, Any] = {"article": gold_article.id, "speaker": gq.speaker, "text": gq.text,
-                                   "found": bool(scored), "faithful": False}
+            row: dict[str, Any] = {
+                "article": gold_article.id,
+                "speaker": gq.speaker,
+                "text": gq.text,
+                "found": bool(scored),
+                "faithful": False,
+            }
             if scored:
                 speakers = _speaker_entities(gold, gq.speaker)
-                judged = [(verbatim_in(q.text, article.text if article else gq.text),
-                           any(name_matches(q.speaker, e) for e in speakers), i, q) for _, i, q in scored]
+                judged = [
+                    (
+                        verbatim_in(q.text, article.text if article else gq.text),
+                        any(name_matches(q.speaker, e) for e in speakers),
+                        i,
+                        q,
+                    )
+                    for _, i, q in scored
+                ]
                 verbatim, right, i, q = max(judged, key=lambda j: (j[0] and j[1], j[0], j[1]))
-                row.update({"by": f"{gold_article.id}.quotes[{i}]", "output_speaker": q.speaker,
-                            "verbatim": verbatim, "right_speaker": right, "faithful": verbatim and right})
+                row.update(
+                    {
+                        "by": f"{gold_article.id}.quotes[{i}]",
+                        "output_speaker": q.speaker,
+                        "verbatim": verbatim,
+                        "right_speaker": right,
+                        "faithful": verbatim and right,
+                    }
+                )
             details.append(row)
     if not labelled:
         return {"quote_recall": MetricResult(None), "quote_fidelity": MetricResult(None)}
-    return {"quote_recall": ratio(sum(d["found"] for d in details), len(details)),
-            "quote_fidelity": ratio(sum(d["faithful"] for d in details), len(details), details)}
+    return {
+        "quote_recall": ratio(sum(d["found"] for d in details), len(details)),
+        "quote_fidelity": ratio(sum(d["faithful"] for d in details), len(details), details),
+    }
 
 
 # --------------------------------------------------------------------------- figures
@@ -141,7 +189,9 @@ def _figure_value(value: float | None, value_text: str) -> float | None:
     return value if value is not None else parse_number(value_text)
 
 
-def score_figures(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_figures(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     details: list[dict[str, Any]] = []
     output_total = output_right = 0
     labelled = False
@@ -151,22 +201,42 @@ def score_figures(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -
         labelled = True
         outputs = [(f, _figure_value(f.value, f.value_text)) for f in (art.figures if art else [])]
         output_total += len(outputs)
-        output_right += sum(1 for _, v in outputs if any(same_number(v, g.value) for g in gold_article.figures))
+        output_right += sum(
+            1 for _, v in outputs if any(same_number(v, g.value) for g in gold_article.figures)
+        )
         for g in gold_article.figures:
             ids = evidence_sentence_ids(article, [g.evidence])
-            by = next((f for f, v in outputs if same_number(v, g.value) and (not ids or f.sentence_id in ids)), None)
-            details.append({"article": gold_article.id, "value_text": g.value_text, "counts": g.counts,
-                            "found": by is not None, "by": by.value_text if by else None})
+            by = next(
+                (
+                    f
+                    for f, v in outputs
+                    if same_number(v, g.value) and (not ids or f.sentence_id in ids)
+                ),
+                None,
+            )
+            details.append(
+                {
+                    "article": gold_article.id,
+                    "value_text": g.value_text,
+                    "counts": g.counts,
+                    "found": by is not None,
+                    "by": by.value_text if by else None,
+                }
+            )
     if not labelled:
         return {"figure_accuracy": MetricResult(None), "figure_precision": MetricResult(None)}
-    return {"figure_accuracy": ratio(sum(d["found"] for d in details), len(details), details),
-            "figure_precision": ratio(output_right, output_total)}
+    return {
+        "figure_accuracy": ratio(sum(d["found"] for d in details), len(details), details),
+        "figure_precision": ratio(output_right, output_total),
+    }
 
 
 # --------------------------------------------------------------------------- consensus
 
 
-def score_consensus(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_consensus(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     if gold.consensus is None:
         return {"consensus_recall": MetricResult(None)}
     by_id = {a.id: a for a in articles}
@@ -178,7 +248,9 @@ def score_consensus(brief: StoryBrief, gold: StoryGold, articles: list[Article])
             ids |= evidence_sentence_ids(by_id.get(ev.article), [ev.text])
         candidates = [i for i in items if len(i.article_ids & set(claim.articles)) >= 2]
         found = match_fact(claim.claim, ids, candidates)
-        details.append({"claim": claim.claim, "found": found is not None, "by": found.ref if found else None})
+        details.append(
+            {"claim": claim.claim, "found": found is not None, "by": found.ref if found else None}
+        )
     return {"consensus_recall": ratio(sum(d["found"] for d in details), len(details), details)}
 
 
@@ -190,7 +262,10 @@ def _position_matches(pos: Position, gold_pos: GoldPosition, ids: set[str], nume
         return False
     if numeric and any(same_number(pos.value, v) for v in [gold_pos.value, *gold_pos.also_accept]):
         return True
-    return bool(ids & set(pos.sentence_ids)) or support_score(gold_pos.statement, [pos.statement]) >= CONTENT_OVERLAP
+    return (
+        bool(ids & set(pos.sentence_ids))
+        or support_score(gold_pos.statement, [pos.statement]) >= CONTENT_OVERLAP
+    )
 
 
 def _conflict_matches(out: Conflict, gold_conflict: GoldConflict, ids: list[set[str]]) -> bool:
@@ -202,24 +277,38 @@ def _conflict_matches(out: Conflict, gold_conflict: GoldConflict, ids: list[set[
     return len(sides) >= 2
 
 
-def score_conflicts(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_conflicts(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     if gold.conflicts is None:
         return {"conflict_recall": MetricResult(None), "conflict_precision": MetricResult(None)}
     by_id = {a.id: a for a in articles}
-    ids = [[evidence_sentence_ids(by_id.get(p.article), [p.evidence]) for p in g.positions] for g in gold.conflicts]
+    ids = [
+        [evidence_sentence_ids(by_id.get(p.article), [p.evidence]) for p in g.positions]
+        for g in gold.conflicts
+    ]
     details: list[dict[str, Any]] = []
     for g, g_ids in zip(gold.conflicts, ids, strict=True):
         by = [i for i, out in enumerate(brief.conflicts) if _conflict_matches(out, g, g_ids)]
         details.append({"topic": g.topic, "found": bool(by), "by": [f"conflicts[{i}]" for i in by]})
     matched_outputs = sum(
-        1 for out in brief.conflicts if any(_conflict_matches(out, g, i) for g, i in zip(gold.conflicts, ids, strict=True))
+        1
+        for out in brief.conflicts
+        if any(_conflict_matches(out, g, i) for g, i in zip(gold.conflicts, ids, strict=True))
     )
-    unmatched = [out.topic for out in brief.conflicts
-                 if not any(_conflict_matches(out, g, i) for g, i in zip(gold.conflicts, ids, strict=True))]
+    unmatched = [
+        out.topic
+        for out in brief.conflicts
+        if not any(_conflict_matches(out, g, i) for g, i in zip(gold.conflicts, ids, strict=True))
+    ]
     if unmatched:
         details.append({"unlabelled_output": unmatched})
-    return {"conflict_recall": ratio(sum(d.get("found", False) for d in details), len(gold.conflicts), details),
-            "conflict_precision": ratio(matched_outputs, len(brief.conflicts))}
+    return {
+        "conflict_recall": ratio(
+            sum(d.get("found", False) for d in details), len(gold.conflicts), details
+        ),
+        "conflict_precision": ratio(matched_outputs, len(brief.conflicts)),
+    }
 
 
 # --------------------------------------------------------------------------- timeline and episodes
@@ -231,7 +320,9 @@ def _date_right(entry_date: str | None, gold_entry: GoldTimelineEntry) -> bool:
     return entry_date in {gold_entry.date, *gold_entry.also_accept}
 
 
-def score_timeline(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_timeline(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     if gold.timeline is None:
         return {"timeline_recall": MetricResult(None), "timeline_date_accuracy": MetricResult(None)}
     by_id = {a.id: a for a in articles}
@@ -240,20 +331,36 @@ def score_timeline(brief: StoryBrief, gold: StoryGold, articles: list[Article]) 
         ids: set[str] = set()
         for ev in g.evidence:
             ids |= evidence_sentence_ids(by_id.get(ev.article), [ev.text])
-        matches = [(i, e) for i, e in enumerate(brief.timeline)
-                   if set(e.article_ids) & set(g.articles)
-                   and (ids & set(e.sentence_ids) or support_score(g.what, [e.what]) >= CONTENT_OVERLAP)]
+        matches = [
+            (i, e)
+            for i, e in enumerate(brief.timeline)
+            if set(e.article_ids) & set(g.articles)
+            and (ids & set(e.sentence_ids) or support_score(g.what, [e.what]) >= CONTENT_OVERLAP)
+        ]
         dates = [(i, date_text(e.date, e.date_precision)) for i, e in matches]
         right = next((i for i, d in dates if _date_right(d, g)), None)
-        details.append({"what": g.what, "gold_date": g.date, "found": bool(matches),
-                        "date_right": right is not None, "output_dates": [d for _, d in dates],
-                        "by": f"timeline[{right if right is not None else matches[0][0]}]" if matches else None})
+        details.append(
+            {
+                "what": g.what,
+                "gold_date": g.date,
+                "found": bool(matches),
+                "date_right": right is not None,
+                "output_dates": [d for _, d in dates],
+                "by": f"timeline[{right if right is not None else matches[0][0]}]"
+                if matches
+                else None,
+            }
+        )
     total = len(gold.timeline)
-    return {"timeline_recall": ratio(sum(d["found"] for d in details), total),
-            "timeline_date_accuracy": ratio(sum(d["date_right"] for d in details), total, details)}
+    return {
+        "timeline_recall": ratio(sum(d["found"] for d in details), total),
+        "timeline_date_accuracy": ratio(sum(d["date_right"] for d in details), total, details),
+    }
 
 
-def score_episodes(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_episodes(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     if not gold.episodes:
         return {"episode_agreement": MetricResult(None)}
     gold_of = {a: e.id for e in gold.episodes for a in e.articles}
@@ -269,19 +376,32 @@ def score_episodes(brief: StoryBrief, gold: StoryGold, articles: list[Article]) 
         same_out = a in out_of and out_of.get(a) == out_of.get(b)
         agree += same_gold == same_out
         if same_gold != same_out:
-            details.append({"pair": f"{a}-{b}", "gold_same_episode": same_gold, "output_same_episode": same_out})
+            details.append(
+                {
+                    "pair": f"{a}-{b}",
+                    "gold_same_episode": same_gold,
+                    "output_same_episode": same_out,
+                }
+            )
     return {"episode_agreement": ratio(agree, len(pairs), details)}
 
 
 GOLD_SCORERS: list[Scorer] = [
-    score_key_facts, score_entities, score_quotes, score_figures,
-    score_consensus, score_conflicts, score_timeline, score_episodes,
+    score_key_facts,
+    score_entities,
+    score_quotes,
+    score_figures,
+    score_consensus,
+    score_conflicts,
+    score_timeline,
+    score_episodes,
 ]
 
 
-def score_against_gold(brief: StoryBrief, gold: StoryGold, articles: list[Article]) -> dict[str, MetricResult]:
+def score_against_gold(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
     results: dict[str, MetricResult] = {}
     for scorer in GOLD_SCORERS:
         results.update(scorer(brief, gold, articles))
     return results
-

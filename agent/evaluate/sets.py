@@ -29,7 +29,11 @@ class SetError(InputError):
         self.origin = origin
         self.problems = problems
         first = problems[0] if problems else "unusable"
-        more = f" (and {len(problems) - 1} more problems; run --check-set)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more problems; run --check-set)"
+            if len(problems) > 1
+            else ""
+        )
         super().__init__(f"{origin}: {first}{more}")
 
 
@@ -56,7 +60,10 @@ class EvalSet:
     _articles: list[Article] | None = None
 
     def texts(self) -> list[ArticleText]:
-        return [ArticleText(f"a{i}", item.label, item.text) for i, item in enumerate(self.inputs, start=1)]
+        return [
+            ArticleText(f"a{i}", item.label, item.text)
+            for i, item in enumerate(self.inputs, start=1)
+        ]
 
     def articles(self) -> list[Article]:
         """The set's articles as the pipeline sees them (ingested once, then kept)."""
@@ -68,7 +75,8 @@ class EvalSet:
 
 def ingest_inputs(inputs: list[ArticleInput]) -> tuple[list[Article], list[str]]:
     """Articles a1..aN; an input ingest rejects (e.g. only boilerplate) is skipped and
-    noted, and the others keep their numbers so gold ids still point at them."""
+    noted, and the others keep their numbers so gold ids still point at them.
+    """
     from ..ingest.article import make_article
     from ..ingest.read import load_inputs
 
@@ -77,8 +85,15 @@ def ingest_inputs(inputs: list[ArticleInput]) -> tuple[list[Article], list[str]]
     articles, skipped = [], []
     for i, item in enumerate(inputs, start=1):
         try:
-            articles.append(make_article(item.text, index=i, source=item.source or item.label,
-                                         title=item.title, date=item.date))
+            articles.append(
+                make_article(
+                    item.text,
+                    index=i,
+                    source=item.source or item.label,
+                    title=item.title,
+                    date=item.date,
+                )
+            )
         except InputError as exc:
             skipped.append(f"a{i} skipped: {exc}")
     return articles, skipped
@@ -92,7 +107,9 @@ def _read_json(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise SetError(str(path), [f"cannot read: {exc}"]) from None
     except json.JSONDecodeError as exc:
-        raise SetError(str(path), [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
+        raise SetError(
+            str(path), [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
 
 
 def _validate(model: type[BaseModel], data: Any, origin: str) -> Any:
@@ -113,7 +130,9 @@ def _set_inputs(gold: StoryGold, gold_path: Path) -> tuple[list[ArticleInput], l
         return [], [f"articles_dir: folder {folder} not found"]
     for i, article in enumerate(gold.articles):
         if not article.file:
-            problems.append(f"articles[{i}].file: a set folder's gold must name each article's file")
+            problems.append(
+                f"articles[{i}].file: a set folder's gold must name each article's file"
+            )
             continue
         path = folder / article.file
         try:
@@ -137,8 +156,13 @@ def load_set_dir(path: str | Path, check: bool = True) -> EvalSet:
         raise SetError(str(folder), ["not a folder with a gold.json"])
     gold = _validate(StoryGold, _read_json(gold_path), origin)
     inputs, problems = _set_inputs(gold, gold_path)
-    evalset = EvalSet(name=gold.name, origin=origin, inputs=inputs, gold=gold,
-                      reference_summary=gold.reference_summary)
+    evalset = EvalSet(
+        name=gold.name,
+        origin=origin,
+        inputs=inputs,
+        gold=gold,
+        reference_summary=gold.reference_summary,
+    )
     if check and not problems:
         problems = check_gold(gold, evalset.texts())
     if problems:
@@ -158,10 +182,15 @@ def _cluster_inputs(row: dict[str, Any], file_name: str, line: int) -> list[Arti
     for j, item in enumerate(row.get("articles") or [], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise SetError(f"{file_name}:{line}", [f"articles[{j - 1}]: no text"])
-        inputs.append(ArticleInput(
-            text=item["text"], label=f"{j} (a{j}) of cluster {row.get('id')}", title=item.get("title"),
-            date=item.get("date"), source=f"{file_name}:{line}#a{j}",
-        ))
+        inputs.append(
+            ArticleInput(
+                text=item["text"],
+                label=f"{j} (a{j}) of cluster {row.get('id')}",
+                title=item.get("title"),
+                date=item.get("date"),
+                source=f"{file_name}:{line}#a{j}",
+            )
+        )
     return inputs
 
 
@@ -178,7 +207,11 @@ def _read_clusters(path: Path) -> list[tuple[int, dict[str, Any]]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SetError(f"{path}:{number}", [f"not valid JSON: {exc.msg}"]) from None
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row.get("articles"):
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("id"), str)
+            or not row.get("articles")
+        ):
             raise SetError(f"{path}:{number}", ["a cluster needs an 'id' and a list of 'articles'"])
         rows.append((number, row))
     return rows
@@ -190,7 +223,9 @@ def load_labels(path: Path) -> BenchmarkLabels | None:
     return _validate(BenchmarkLabels, _read_json(path), str(path))
 
 
-def load_benchmark(path: str | Path, labels_path: str | Path | None = None, check: bool = True) -> list[EvalSet]:
+def load_benchmark(
+    path: str | Path, labels_path: str | Path | None = None, check: bool = True
+) -> list[EvalSet]:
     """One EvalSet per cluster; clusters with labels get gold, every one gets its reference."""
     bench = Path(path)
     labels_file = Path(labels_path) if labels_path else default_labels_path(bench)
@@ -203,27 +238,44 @@ def load_benchmark(path: str | Path, labels_path: str | Path | None = None, chec
     for line, row in _read_clusters(bench):
         cluster_id = row["id"]
         seen.add(cluster_id)
-        reference = row.get("reference_summary") if isinstance(row.get("reference_summary"), str) else None
+        reference = (
+            row.get("reference_summary") if isinstance(row.get("reference_summary"), str) else None
+        )
         inputs = _cluster_inputs(row, bench.name, line)
         cluster = labels.clusters.get(cluster_id) if labels else None
         gold = cluster.to_gold(cluster_id, reference) if cluster else None
-        evalset = EvalSet(name=cluster_id, origin=f"{bench}:{line}", inputs=inputs, gold=gold,
-                          reference_summary=reference)
+        evalset = EvalSet(
+            name=cluster_id,
+            origin=f"{bench}:{line}",
+            inputs=inputs,
+            gold=gold,
+            reference_summary=reference,
+        )
         if gold is not None and check:
             max_words = labels.max_anchor_words if labels else None
-            problems += [f"clusters.{cluster_id}.{p}" for p in check_gold(gold, evalset.texts(), max_words)]
+            problems += [
+                f"clusters.{cluster_id}.{p}" for p in check_gold(gold, evalset.texts(), max_words)
+            ]
         sets.append(evalset)
     if labels is not None:
-        problems += [f"clusters.{cid}: no such cluster in {bench.name}" for cid in labels.clusters if cid not in seen]
+        problems += [
+            f"clusters.{cid}: no such cluster in {bench.name}"
+            for cid in labels.clusters
+            if cid not in seen
+        ]
     if problems:
         raise SetError(str(labels_file), problems)
     if labels is None:
         for evalset in sets:
-            evalset.notes.append(f"no labels ({labels_file} not found): ROUGE and output checks only")
+            evalset.notes.append(
+                f"no labels ({labels_file} not found): ROUGE and output checks only"
+            )
     return sets
 
 
-def load_any(path: str | Path, labels_path: str | Path | None = None, check: bool = True) -> list[EvalSet]:
+def load_any(
+    path: str | Path, labels_path: str | Path | None = None, check: bool = True
+) -> list[EvalSet]:
     """A set folder or a benchmark .jsonl file."""
     target = Path(path)
     if target.suffix == ".jsonl":

@@ -44,8 +44,13 @@ class Shortfall:
         return f"{self.scope}: {self.metric} = {self.value:.4g}, {word} {self.limit:.4g}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"scope": self.scope, "metric": self.metric, "value": self.value, "limit": self.limit,
-                "kind": "minimum" if METRICS[self.metric].higher_is_better else "maximum"}
+        return {
+            "scope": self.scope,
+            "metric": self.metric,
+            "value": self.value,
+            "limit": self.limit,
+            "kind": "minimum" if METRICS[self.metric].higher_is_better else "maximum",
+        }
 
 
 def _limits(table: Any, where: str) -> dict[str, float]:
@@ -64,7 +69,9 @@ def _limits(table: Any, where: str) -> dict[str, float]:
 def parse_thresholds(data: dict[str, Any], source: str = "") -> Thresholds:
     unknown = set(data) - {"overall", "sets"}
     if unknown:
-        raise ConfigError(f"{source}: unknown section(s) {', '.join(sorted(unknown))}: use [overall] and [sets.NAME]")
+        raise ConfigError(
+            f"{source}: unknown section(s) {', '.join(sorted(unknown))}: use [overall] and [sets.NAME]"
+        )
     sets = data.get("sets", {})
     if not isinstance(sets, dict):
         raise ConfigError(f"{source}: [sets] must hold one table per set")
@@ -86,15 +93,20 @@ def _short(metric: str, value: float | None, limit: float) -> bool:
     return value < limit if METRICS[metric].higher_is_better else value > limit
 
 
-def check_thresholds(thresholds: Thresholds, overall: dict[str, float | None],
-                     per_set: dict[str, dict[str, float | None]]) -> tuple[list[Shortfall], list[str]]:
+def check_thresholds(
+    thresholds: Thresholds,
+    overall: dict[str, float | None],
+    per_set: dict[str, dict[str, float | None]],
+) -> tuple[list[Shortfall], list[str]]:
     """Every metric that falls short, and notes on limits that could not apply."""
     failures: list[Shortfall] = []
     notes: list[str] = []
     for metric, limit in thresholds.overall.items():
         value = overall.get(metric)
         if value is None:
-            notes.append(f"overall: {metric} not measured by any set; its threshold was not applied")
+            notes.append(
+                f"overall: {metric} not measured by any set; its threshold was not applied"
+            )
         elif _short(metric, value, limit):
             failures.append(Shortfall("overall", metric, value, limit))
     for name, limits in thresholds.sets.items():

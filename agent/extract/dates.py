@@ -18,8 +18,12 @@ Precision = Literal["day", "month", "year", "unknown"]
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_PREP = r"(?:(?i:on|in|since|until|by|from|before|after|last|next|this|early|late|earlier|later)\s+)"
-_REL_WORD = r"(?:yesterday|today|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))"
+_PREP = (
+    r"(?:(?i:on|in|since|until|by|from|before|after|last|next|this|early|late|earlier|later)\s+)"
+)
+_REL_WORD = (
+    r"(?:yesterday|today|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))"
+)
 _REL_PERIOD = r"(?:(?:last|this|next|earlier\s+this|later\s+this|early\s+this|late\s+this|earlier\s+in\s+the)\s+(?:week|month|year))"
 TIME_EXPRESSION = re.compile(
     rf"(?<![\w-])(?:{_PREP}?(?:{_MONTH}\s+{_DAY},?\s+\d{{4}}|{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
@@ -87,13 +91,23 @@ def _tense(expr: str, sentence: str) -> str:
     hits += [(m.start(), "past") for m in re.finditer(PAST_MARKERS, after)]
     if hits:
         return min(hits)[1]
-    return "future" if re.search(FUTURE_MARKERS, lowered) and not re.search(PAST_MARKERS, lowered) else "past"
+    return (
+        "future"
+        if re.search(FUTURE_MARKERS, lowered) and not re.search(PAST_MARKERS, lowered)
+        else "past"
+    )
 
 
 def _weekday(expr: str, anchor: dt.date, sentence: str) -> dt.date:
     target = WEEKDAYS[re.search(_WEEKDAY, expr).group(0).lower()]  # type: ignore[union-attr]
     lowered = expr.lower()
-    direction = "future" if lowered.startswith("next") else "past" if lowered.startswith("last") else _tense(expr, sentence)
+    direction = (
+        "future"
+        if lowered.startswith("next")
+        else "past"
+        if lowered.startswith("last")
+        else _tense(expr, sentence)
+    )
     if direction == "future":
         return anchor + dt.timedelta(days=(target - anchor.weekday()) % 7 or 7)
     back = (anchor.weekday() - target) % 7
@@ -101,8 +115,14 @@ def _weekday(expr: str, anchor: dt.date, sentence: str) -> dt.date:
 
 
 RELATIVE_DAYS = {
-    "yesterday": -1, "last night": -1, "today": 0, "tonight": 0, "this morning": 0,
-    "this afternoon": 0, "this evening": 0, "tomorrow": 1,
+    "yesterday": -1,
+    "last night": -1,
+    "today": 0,
+    "tonight": 0,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "tomorrow": 1,
 }
 
 
@@ -131,14 +151,18 @@ def _day_month(expr: str, anchor: dt.date) -> tuple[dt.date | None, Precision] |
     if day:
         return _nearest_year(month, int(day[1]), anchor), "day"
     lowered = expr.lower()
-    if lowered.startswith(("last", "next")):  # 'last August': the latest August before the anchor month
+    if lowered.startswith(
+        ("last", "next")
+    ):  # 'last August': the latest August before the anchor month
         shift = 1 if lowered.startswith("next") else -1
         year = anchor.year + (shift if (month - anchor.month) * shift <= 0 else 0)
         return dt.date(year, month, 1), "month"
     return _nearest_year(month, 1, anchor), "month"
 
 
-def resolve_date(expr: str, anchor: dt.date | None, sentence: str = "") -> tuple[dt.date | None, Precision]:
+def resolve_date(
+    expr: str, anchor: dt.date | None, sentence: str = ""
+) -> tuple[dt.date | None, Precision]:
     """A time expression to (date, precision), relative to the publication date `anchor`.
 
     Absolute dates resolve without an anchor; a day and month without a year take the year
@@ -154,15 +178,24 @@ def resolve_date(expr: str, anchor: dt.date | None, sentence: str = "") -> tuple
         return None, "unknown"
     if re.search(_WEEKDAY, expr):
         return _weekday(expr, anchor, sentence), "day"
-    resolved = _relative(expr, anchor) or _by_tense(_day_month(expr, anchor), expr, anchor, sentence)
+    resolved = _relative(expr, anchor) or _by_tense(
+        _day_month(expr, anchor), expr, anchor, sentence
+    )
     return resolved if resolved and resolved[0] else (None, "unknown")
 
 
-def _by_tense(resolved: tuple[dt.date | None, Precision] | None, expr: str, anchor: dt.date,
-              sentence: str) -> tuple[dt.date | None, Precision] | None:
+def _by_tense(
+    resolved: tuple[dt.date | None, Precision] | None, expr: str, anchor: dt.date, sentence: str
+) -> tuple[dt.date | None, Precision] | None:
     """A month without a year: the clause's tense decides between the nearest past and the
-    nearest future one ('damaged in March' in September is last March)."""
-    if not resolved or resolved[0] is None or resolved[1] != "month" or expr.lower().startswith(("last", "next")):
+    nearest future one ('damaged in March' in September is last March).
+    """
+    if (
+        not resolved
+        or resolved[0] is None
+        or resolved[1] != "month"
+        or expr.lower().startswith(("last", "next"))
+    ):
         return resolved  # a day and month keep the nearest year: tense words are too loose for them
     date, precision = resolved
     if date is None:
@@ -198,7 +231,8 @@ def event_what(sentence: str, start: int, end: int, limit: int = 200) -> str:
 
 def _named(text: str, start: int, end: int) -> bool:
     """'The Tonight Show', 'USA Today': a capitalised relative word inside a sentence, or
-    followed by another capitalised word, is part of a name."""
+    followed by another capitalised word, is part of a name.
+    """
     if not text[start].isupper():
         return False
     return bool(text[:start].strip(" \"'“‘([—-")) or bool(re.match(r"\s+[A-Z]", text[end:]))
@@ -211,10 +245,23 @@ def extract_events(article: Article) -> list[Event]:
         seen: set[str] = set()
         for match in TIME_EXPRESSION.finditer(sentence.text):
             when = match.group(0)
-            if when.lower() in seen or match.group("rel") and _named(sentence.text, match.start(), match.end()):
+            if (
+                when.lower() in seen
+                or match.group("rel")
+                and _named(sentence.text, match.start(), match.end())
+            ):
                 continue
             seen.add(when.lower())
             date, precision = resolve_date(when, article.date, sentence.text)
-            events.append(Event(what=event_what(sentence.text, match.start(), match.end()), when_text=when, date=date,
-                                date_precision=precision, sentence_id=sentence.id, origin="code", verified=True))
+            events.append(
+                Event(
+                    what=event_what(sentence.text, match.start(), match.end()),
+                    when_text=when,
+                    date=date,
+                    date_precision=precision,
+                    sentence_id=sentence.id,
+                    origin="code",
+                    verified=True,
+                )
+            )
     return events

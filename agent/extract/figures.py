@@ -39,12 +39,16 @@ _DIGIT_FIGURE = re.compile(
     r"(?:\s(?P<scale>million|billion|trillion|thousand|hundred)\b|(?P<abbr>bn|mn|tn|m|k)\b)?"
     r"(?P<pct>\s?%|\s(?:percent|per cent)\b)?" + _HYPHEN_UNIT + r"(?![\w/:]|[.,]\d|-\d)"
 )
-_WORD_FIGURE = re.compile(rf"(?<![\w-])(?P<num>{_NUMBER_WORD}){_HYPHEN_UNIT}(?![\w-])", re.IGNORECASE)
+_WORD_FIGURE = re.compile(
+    rf"(?<![\w-])(?P<num>{_NUMBER_WORD}){_HYPHEN_UNIT}(?![\w-])", re.IGNORECASE
+)
 _QUALIFIER_WORDS = {word for qualifier in QUALIFIERS for word in qualifier.split()}
 _QUALIFIER_ALTERNATIVES = "|".join(sorted(map(re.escape, QUALIFIERS), key=len, reverse=True))
 _QUALIFIER_RE = re.compile(rf"(?:^|\s)({_QUALIFIER_ALTERNATIVES})\s+$", re.IGNORECASE)
 _WORD_OR_MARK = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*\d|\d|[^\w\s]")
-_STREET = re.compile(r"\s+(?:[A-Z]\w*\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Way|Highway)\b")
+_STREET = re.compile(
+    r"\s+(?:[A-Z]\w*\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Drive|Way|Highway)\b"
+)
 _TIME_OF_DAY = re.compile(r"\s*(?:[ap]\.?m\b|GMT|UTC|hrs\b|o'clock)", re.IGNORECASE)
 
 
@@ -64,7 +68,9 @@ def _parse_words(text: str) -> float | None:
 
 def parse_number(text: str) -> float | None:
     """'400,000' -> 400000.0, 'five' -> 5.0, '1.5 million' -> 1500000.0, '$5bn' -> 5e9, '3.5%' -> 3.5."""
-    cleaned = re.sub(r"^(?:US\$|[$€£])|\s*(?:%|percent|per cent)$", "", text.strip(), flags=re.I).strip()
+    cleaned = re.sub(
+        r"^(?:US\$|[$€£])|\s*(?:%|percent|per cent)$", "", text.strip(), flags=re.I
+    ).strip()
     match = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([a-zA-Z]+)?", cleaned)
     if match:
         scale = (match.group(2) or "").lower()
@@ -74,7 +80,9 @@ def parse_number(text: str) -> float | None:
     return _parse_words(cleaned) if cleaned else None
 
 
-_ANY_DIGITS = re.compile(r"(?:US\$|[$€£])?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?")
+_ANY_DIGITS = re.compile(
+    r"(?:US\$|[$€£])?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
+)
 
 
 def numbers_in(text: str) -> list[float]:
@@ -98,12 +106,20 @@ def _to_number(text: str, match: re.Match[str]) -> _Number | None:
     hyphen = match.group("hyunit") or ""
     if hyphen and hyphen not in HYPHEN_UNITS:
         return None  # '1776-like', 'two-thirds': part of a word, not a count
-    value_text = match.group(0)[: match.start("hyunit") - 1 - match.start()] if hyphen else match.group(0)
+    value_text = (
+        match.group(0)[: match.start("hyunit") - 1 - match.start()] if hyphen else match.group(0)
+    )
     value = parse_number(value_text.strip())
     if value is None:
         return None
     groups = match.groupdict()
-    unit = CURRENCIES[groups["cur"].lower()] if groups.get("cur") else "percent" if groups.get("pct") else ""
+    unit = (
+        CURRENCIES[groups["cur"].lower()]
+        if groups.get("cur")
+        else "percent"
+        if groups.get("pct")
+        else ""
+    )
     return _Number(match.start(), match.end(), value_text.strip(), value, unit, hyphen)
 
 
@@ -123,7 +139,12 @@ def _previous_word(text: str, pos: int) -> str:
 
 def _is_date_or_time(text: str, number: _Number, before: str, after: str) -> bool:
     raw = number.value_text
-    if raw.isdigit() and len(raw) == 4 and 1000 <= int(raw) <= 2099 and after.lower() not in COUNT_UNITS:
+    if (
+        raw.isdigit()
+        and len(raw) == 4
+        and 1000 <= int(raw) <= 2099
+        and after.lower() not in COUNT_UNITS
+    ):
         return True  # a year
     if any(word[:1].isupper() and word.lower().rstrip(".") in MONTHS for word in (before, after)):
         return True  # 'May 25', '10 September'
@@ -137,7 +158,9 @@ def _is_label(text: str, number: _Number, before: str) -> bool:
         return True
     if before in ("#", "No.", "no.") or prefix.endswith("#") or _STREET.match(text, number.end):
         return True
-    return bool(before[:1].isupper() and prefix.split()[:-1] and not _QUALIFIER_RE.search(prefix + " "))
+    return bool(
+        before[:1].isupper() and prefix.split()[:-1] and not _QUALIFIER_RE.search(prefix + " ")
+    )
 
 
 def _excluded(text: str, number: _Number, next_words: list[str]) -> bool:
@@ -153,7 +176,9 @@ def _excluded(text: str, number: _Number, next_words: list[str]) -> bool:
 
 
 def _is_unit_word(lower: str) -> bool:
-    plural = len(lower) > 3 and lower.endswith("s") and not lower.endswith(("ss", "us", "is", "ous"))
+    plural = (
+        len(lower) > 3 and lower.endswith("s") and not lower.endswith(("ss", "us", "is", "ous"))
+    )
     return lower in COUNT_UNITS or lower in MEASURES or plural
 
 
@@ -163,12 +188,26 @@ def _unit_phrase(words: list[str]) -> tuple[str, list[str]]:
         words = words[2:]  # '5 to 6 lbs'
     for index, word in enumerate(words[:3]):
         lower = word.lower()
-        if not word[0].isalpha() or word[0].isupper() or lower in FUNCTION_WORDS and lower not in COUNT_UNITS:
+        if (
+            not word[0].isalpha()
+            or word[0].isupper()
+            or lower in FUNCTION_WORDS
+            and lower not in COUNT_UNITS
+        ):
             break
         if _is_unit_word(lower):
             phrase, rest = words[: index + 1], words[index + 1 :]
-            if rest[:1] == ["of"] and len(rest) > 1 and rest[1][0].islower() and rest[1] not in FUNCTION_WORDS:
-                phrase += rest[:3] if len(rest) > 2 and rest[2][0].islower() and rest[2] not in FUNCTION_WORDS else rest[:2]
+            if (
+                rest[:1] == ["of"]
+                and len(rest) > 1
+                and rest[1][0].islower()
+                and rest[1] not in FUNCTION_WORDS
+            ):
+                phrase += (
+                    rest[:3]
+                    if len(rest) > 2 and rest[2][0].islower() and rest[2] not in FUNCTION_WORDS
+                    else rest[:2]
+                )
             return lower, phrase
     return "", []
 
@@ -213,11 +252,15 @@ def _context(text: str, start: int, end: int, tail: list[str]) -> str:
 
 def _compound(text: str, number: _Number, after_words: list[str]) -> str:
     """'the seven-day truce' -> 'seven-day truce'."""
-    nouns = [w for w in after_words[:2] if w[0].isalpha() and w[0].islower() and w not in FUNCTION_WORDS]
+    nouns = [
+        w for w in after_words[:2] if w[0].isalpha() and w[0].islower() and w not in FUNCTION_WORDS
+    ]
     return " ".join([text[number.start : number.end], *nouns[:1]])
 
 
-def _counts(text: str, number: _Number, start: int, phrase: list[str], after_words: list[str]) -> str:
+def _counts(
+    text: str, number: _Number, start: int, phrase: list[str], after_words: list[str]
+) -> str:
     """What the number counts: 'people killed', 'hours of marathon talks', or its context."""
     if number.hyphen_unit:
         return _compound(text, number, after_words)
@@ -241,10 +284,16 @@ def _figure(sentence: Sentence, number: _Number) -> Figure | None:
         phrase = [unit]
     else:
         unit, phrase = _unit_phrase(after_words)
-    return Figure(value_text=number.value_text, value=number.value, unit=number.unit or unit,
-                  counts=_counts(text, number, start, phrase, after_words),
-                  qualifier=qualifier.group(1).lower() if qualifier else None, sentence_id=sentence.id,
-                  origin="code", verified=True)
+    return Figure(
+        value_text=number.value_text,
+        value=number.value,
+        unit=number.unit or unit,
+        counts=_counts(text, number, start, phrase, after_words),
+        qualifier=qualifier.group(1).lower() if qualifier else None,
+        sentence_id=sentence.id,
+        origin="code",
+        verified=True,
+    )
 
 
 def extract_figures(article: Article) -> list[Figure]:
@@ -256,5 +305,3 @@ def extract_figures(article: Article) -> list[Figure]:
             if figure is not None:
                 figures.append(figure)
     return figures
-
-

@@ -51,7 +51,8 @@ class Person:
 
 class People:
     """Person names of one article: titled names ('Foreign Minister Sergei Lavrov') and
-    speech subjects, with their role words and mention offsets."""
+    speech subjects, with their role words and mention offsets.
+    """
 
     def __init__(self, text: str):
         self.text = text
@@ -64,7 +65,9 @@ class People:
             title, name = split_title(match.group(0))
             self.chains.append((match.start(), name))
             if 1 < len(name) <= 4 and not any(t.lower() in ORG_WORDS or t.isupper() for t in name):
-                self._by_key.setdefault(last_name_key(" ".join(name)), {}).setdefault(len(name), name)
+                self._by_key.setdefault(last_name_key(" ".join(name)), {}).setdefault(
+                    len(name), name
+                )
             if name and title and any(_is_title(t) for t in title):
                 self.add(" ".join(name), match.start(), {t.lower().strip(".") for t in title})
 
@@ -79,7 +82,8 @@ class People:
 
     def full_name(self, name: str) -> str:
         """The longest name in the article that ends with `name`'s last word (the first one
-        of that length)."""
+        of that length).
+        """
         firsts = self._by_key.get(last_name_key(name), {})
         longest = max(firsts, default=0)
         return " ".join(firsts[longest]) if longest > len(name.split()) else name
@@ -102,8 +106,8 @@ class People:
 
     def last_mention(self, start: int, end: int) -> str | None:
         """The last person named within [start, end)."""
-        hits = [(off, " ".join(tokens)) for off, tokens in self.chains if start <= off < end and tokens]
+        hits = [
+            (off, " ".join(tokens)) for off, tokens in self.chains if start <= off < end and tokens
+        ]
         hits = [(off, name) for off, name in hits if self.is_person(name)]
         return self.full_name(hits[-1][1]) if hits else None
-
-

@@ -29,7 +29,9 @@ class Span:
 
 
 _CURLY = re.compile(r"\u201c([^\u201c\u201d\n]+)\u201d|\u00ab([^\u00ab\u00bb\n]+)\u00bb")
-_SINGLE = re.compile(r"(?<!\w)[\u2018'](?=\w)((?:[^\u2018\u2019'\n]|[\u2019'](?=\w))+?)(?<=[\w.,!?])[\u2019'](?!\w)")
+_SINGLE = re.compile(
+    r"(?<!\w)[\u2018'](?=\w)((?:[^\u2018\u2019'\n]|[\u2019'](?=\w))+?)(?<=[\w.,!?])[\u2019'](?!\w)"
+)
 
 
 _OPEN_TO_END = re.compile(r"(?:(?<=^)|(?<=[\s:(]))[\u201c\"](?=\w)([^\u201c\u201d\"\n]+)$")
@@ -37,7 +39,10 @@ _OPEN_TO_END = re.compile(r"(?:(?<=^)|(?<=[\s:(]))[\u201c\"](?=\w)([^\u201c\u201
 
 def _straight_pairs(line: str, base: int) -> list[Span]:
     marks = [m.start() for m in re.finditer('"', line)]
-    return [Span(base + a + 1, base + b, base + a, base + b + 1) for a, b in zip(marks[::2], marks[1::2], strict=False)]
+    return [
+        Span(base + a + 1, base + b, base + a, base + b + 1)
+        for a, b in zip(marks[::2], marks[1::2], strict=False)
+    ]
 
 
 def _open_to_end(line: str, base: int, spans: list[Span]) -> list[Span]:
@@ -45,11 +50,16 @@ def _open_to_end(line: str, base: int, spans: list[Span]) -> list[Span]:
     match = _OPEN_TO_END.search(line)
     if match is None or any(s.open <= base + match.start() < s.close for s in spans):
         return []
-    return [Span(base + match.start() + 1, base + match.end(), base + match.start(), base + match.end())]
+    return [
+        Span(base + match.start() + 1, base + match.end(), base + match.start(), base + match.end())
+    ]
 
 
 def _line_spans(line: str, base: int, continued: bool = False) -> list[Span]:
-    spans = [Span(base + m.start() + 1, base + m.end() - 1, base + m.start(), base + m.end()) for m in _CURLY.finditer(line)]
+    spans = [
+        Span(base + m.start() + 1, base + m.end() - 1, base + m.start(), base + m.end())
+        for m in _CURLY.finditer(line)
+    ]
     spans += _straight_pairs(line, base)
     if continued:
         spans += _open_to_end(line, base, spans)
@@ -66,7 +76,9 @@ def quoted_spans(text: str) -> list[Span]:
     lines = [line for line in re.finditer(r"[^\n]+", text) if line.group(0).strip()]
     for index, line in enumerate(lines):
         following = lines[index + 1].group(0).lstrip() if index + 1 < len(lines) else ""
-        spans += _line_spans(line.group(0), line.start(), continued=following[:1] in ('"', "\u201c"))
+        spans += _line_spans(
+            line.group(0), line.start(), continued=following[:1] in ('"', "\u201c")
+        )
     return spans
 
 
@@ -86,7 +98,9 @@ _ADVERBS = (
     r"(?:\s+(?:also|further|then|later|again|once|earlier|previously|\w+ly))*"
 )
 _ROLE = r"(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,5}?[a-z][\w'’-]*"  # head noun in lower case
-_SUBJECT = rf"(?P<pron>\b[Hh]e|\b[Ss]he)|(?P<role>\b{_ROLE})|(?P<name>{NAME})(?:\s*,[^,\"“”\n]{{1,80}},)?"
+_SUBJECT = (
+    rf"(?P<pron>\b[Hh]e|\b[Ss]he)|(?P<role>\b{_ROLE})|(?P<name>{NAME})(?:\s*,[^,\"“”\n]{{1,80}},)?"
+)
 _LEAD = r"^[\s,;:.\-–—”\"]*"
 _DESCRIBED = r"(?:(?:[a-z][\w'’-]*\s+){1,3}(?=[A-Z]))?"  # 'team leader Professor X told'
 _AFTER_SUBJECT_VERB = re.compile(rf"{_LEAD}{_DESCRIBED}(?:{_SUBJECT}){_ADVERBS}\s+{SPEECH_VERBS}\b")
@@ -94,7 +108,9 @@ _AFTER_NAME_LOOSE = re.compile(  # 'X of the U.N. University and ..., told Reute
     rf"{_LEAD}{_DESCRIBED}(?P<name>{NAME})"
     rf"(?:\s+(?:of|from|at|with)\s+[^,\"“”\n]{{1,120}}|\s*,[^\"“”\n]{{1,120}})?,?\s+(?:also\s+)?{SPEECH_VERBS}\b"
 )
-_AFTER_VERB_SUBJECT = re.compile(rf"{_LEAD}{SPEECH_VERBS}\s+(?:(?P<role>{_ROLE}(?=[\s,.;]|$))|(?P<name>{NAME}))")
+_AFTER_VERB_SUBJECT = re.compile(
+    rf"{_LEAD}{SPEECH_VERBS}\s+(?:(?P<role>{_ROLE}(?=[\s,.;]|$))|(?P<name>{NAME}))"
+)
 _AFTER_WORDS = re.compile(rf"{_LEAD}in\s+(?P<name>{NAME})\s+(?:own\s+)?words")
 _SUBJECT_AT_END = re.compile(rf"(?:{_SUBJECT}){_ADVERBS}\s*$")
 _ACCORDING = re.compile(
@@ -102,7 +118,9 @@ _ACCORDING = re.compile(
 )
 _VERB_THEN_NAME = re.compile(rf"(?:said|says|added|adds|wrote|explained|noted)\s+(?P<name>{NAME})")
 _VERB_RE = re.compile(rf"\b{SPEECH_VERBS}\b")
-_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)(?<!\b[A-Z])[.!?][\"”’']?(?=\s+[\"“‘A-Z0-9])")
+_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)(?<!\b[A-Z])[.!?][\"”’']?(?=\s+[\"“‘A-Z0-9])"
+)
 
 
 def _clause_before(text: str, pos: int, floor: int) -> tuple[str, int]:
@@ -157,7 +175,11 @@ class _Speakers:
         if person:
             return person
         words = phrase.split()
-        if words[0].lower() in ("the", "a", "an") and len(words) > 1 and all(w[0].isupper() for w in words[1:]):
+        if (
+            words[0].lower() in ("the", "a", "an")
+            and len(words) > 1
+            and all(w[0].isupper() for w in words[1:])
+        ):
             return " ".join(words[1:])  # 'the Pentagon' -> 'Pentagon'
         return phrase[0].lower() + phrase[1:]
 
@@ -192,7 +214,9 @@ class _Found:
     speaker: str | None
 
 
-def _attribute(speakers: _Speakers, span: Span, previous: _Found | None, line: tuple[int, int]) -> str | None:
+def _attribute(
+    speakers: _Speakers, span: Span, previous: _Found | None, line: tuple[int, int]
+) -> str | None:
     text = speakers.text
     floor = max(line[0], previous.span.close if previous else line[0])
     prefix, start = _clause_before(text, span.open, floor)
@@ -219,7 +243,8 @@ def _paragraph_before(speakers: _Speakers, span: Span, line: tuple[int, int]) ->
 
 def speaker_named_near(article: Article, speaker: str | None, start: int, end: int) -> bool:
     """True when `speaker` (or a person's last name) is named in the sentences overlapping
-    [start, end) or in the sentence just before or after them."""
+    [start, end) or in the sentence just before or after them.
+    """
     if not speaker:
         return False
     near = " ".join(s.text for s in sentences_between(article, start, end, margin=1))
@@ -245,13 +270,21 @@ def extract_quotes(article: Article) -> list[Quote]:
             continue
         sentence = sentence_at(article, span.start)
         line = _line_bounds(text, span.open)
-        speaker = _attribute(speakers, span, previous if previous and previous.span.open >= line[0] else None, line)
+        speaker = _attribute(
+            speakers, span, previous if previous and previous.span.open >= line[0] else None, line
+        )
         previous = _Found(span, speaker)
         if speaker and speaker[0].isupper():
             speakers.record(speaker, span.open)
         if sentence is not None:
-            quotes.append(Quote(speaker=speaker, text=words, sentence_id=sentence.id, origin="code",
-                                verbatim=True, speaker_verified=speaker_named_near(article, speaker, span.open, span.close)))
+            quotes.append(
+                Quote(
+                    speaker=speaker,
+                    text=words,
+                    sentence_id=sentence.id,
+                    origin="code",
+                    verbatim=True,
+                    speaker_verified=speaker_named_near(article, speaker, span.open, span.close),
+                )
+            )
     return quotes
-
-

@@ -81,7 +81,11 @@ def _text_failure(text: str, article: Article, what: str) -> Failure | None:
 def _headline(article: Article, draft: ArticleDraft, ledger: Ledger) -> str:
     text = fold(draft.headline)
     failure = _text_failure(text, article, "headline")
-    ledger.check("headline", [failure] if failure else [], f"{trim(text, 80)!r} ({failure[0]})" if failure and text else None)
+    ledger.check(
+        "headline",
+        [failure] if failure else [],
+        f"{trim(text, 80)!r} ({failure[0]})" if failure and text else None,
+    )
     return _fallback_headline(article) if failure else text
 
 
@@ -95,15 +99,24 @@ def lead_summary(article: Article) -> str:
     return trim(" ".join(taken), SUMMARY_CHARS) if taken else _fallback_headline(article)
 
 
-def _summary_sentences(text: str, article: Article, ledger_failures: list[Failure], dropped: list[str]) -> list[str]:
+def _summary_sentences(
+    text: str, article: Article, ledger_failures: list[Failure], dropped: list[str]
+) -> list[str]:
     kept = []
     for sentence in split_sentences(text):
         score = support_score(sentence, [article.text])
         if score >= PARTIAL and not is_degenerate(sentence):
             kept.append(sentence)
         else:
-            ledger_failures.append(("support", f"sentence {trim(sentence, 80)!r} scores {score:.2f} against the article"))
-            dropped.append(f"summary sentence {trim(sentence, 120)!r}: not supported by the article")
+            ledger_failures.append(
+                (
+                    "support",
+                    f"sentence {trim(sentence, 80)!r} scores {score:.2f} against the article",
+                )
+            )
+            dropped.append(
+                f"summary sentence {trim(sentence, 120)!r}: not supported by the article"
+            )
     return kept
 
 
@@ -111,10 +124,16 @@ def _summary(article: Article, draft: ArticleDraft, ledger: Ledger) -> tuple[str
     raw = fold(draft.summary)
     failure = _text_failure(raw, article, "summary")
     if failure:
-        ledger.check("summary", [failure], f"{trim(raw, 120)!r} ({failure[0]}); lead sentences used" if raw else None)
+        ledger.check(
+            "summary",
+            [failure],
+            f"{trim(raw, 120)!r} ({failure[0]}); lead sentences used" if raw else None,
+        )
         return lead_summary(article), "code"
     text, removed = dedupe_sentences(raw)
-    failures: list[Failure] = [("duplicate", f"{removed} repeated sentence(s) removed")] if removed else []
+    failures: list[Failure] = (
+        [("duplicate", f"{removed} repeated sentence(s) removed")] if removed else []
+    )
     dropped: list[str] = []
     kept = _summary_sentences(text, article, failures, dropped)
     ledger.check("summary", failures)
@@ -141,10 +160,15 @@ class _SentenceWords:
         wanted = set(content_words(text))
         if not wanted:
             return [(0.0, s) for s in self.article.sentences]
-        return [(round(len(wanted & found) / len(wanted), 3), s) for found, s in zip(self._sets, self.article.sentences, strict=True)]
+        return [
+            (round(len(wanted & found) / len(wanted), 3), s)
+            for found, s in zip(self._sets, self.article.sentences, strict=True)
+        ]
 
 
-def _best_citation(article: Article, text: str, words: _SentenceWords | None = None) -> tuple[list[str], float]:
+def _best_citation(
+    article: Article, text: str, words: _SentenceWords | None = None
+) -> tuple[list[str], float]:
     """The sentence (or pair of sentences) of the article that best supports `text`."""
     scored = sorted((words or _SentenceWords(article)).scores(text), key=lambda p: -p[0])
     if not scored:
@@ -154,11 +178,14 @@ def _best_citation(article: Article, text: str, words: _SentenceWords | None = N
         return [best.id], best_score
     pair = sorted([best, scored[1][1]], key=lambda s: s.start)
     pair_score = support_score(text, [s.text for s in pair])
-    return ([s.id for s in pair], pair_score) if pair_score > best_score else ([best.id], best_score)
+    return (
+        ([s.id for s in pair], pair_score) if pair_score > best_score else ([best.id], best_score)
+    )
 
 
-def _cite(article: Article, point: DraftKeyPoint, text: str,
-          words: _SentenceWords | None = None) -> tuple[list[str], float, list[Failure]]:
+def _cite(
+    article: Article, point: DraftKeyPoint, text: str, words: _SentenceWords | None = None
+) -> tuple[list[str], float, list[Failure]]:
     """Valid cited ids and their support; re-cited when the cited sentences do not support it."""
     sentences = sentence_map(article)
     ids = list(dict.fromkeys(i for i in point.sentence_ids if i in sentences))
@@ -170,28 +197,57 @@ def _cite(article: Article, point: DraftKeyPoint, text: str,
     if score < SUPPORTED:
         better, better_score = _best_citation(article, text, words)
         if better_score >= SUPPORTED and better_score > score:
-            failures.append(("sentence_id", f"re-cited from {', '.join(point.sentence_ids)} to {', '.join(better)}"))
+            failures.append(
+                (
+                    "sentence_id",
+                    f"re-cited from {', '.join(point.sentence_ids)} to {', '.join(better)}",
+                )
+            )
             return better, better_score, failures
     return ids, score, failures
 
 
-def _check_point(article: Article, point: DraftKeyPoint, kept: list[KeyPoint],
-                 words: _SentenceWords | None = None) -> tuple[KeyPoint | None, list[Failure], str | None]:
+def _check_point(
+    article: Article,
+    point: DraftKeyPoint,
+    kept: list[KeyPoint],
+    words: _SentenceWords | None = None,
+) -> tuple[KeyPoint | None, list[Failure], str | None]:
     text = fold(point.text)
     if not text or is_degenerate(text):
-        return None, [("degenerate", f"empty or repetitive: {trim(text, 80)!r}")], "empty or repetitive text"
+        return (
+            None,
+            [("degenerate", f"empty or repetitive: {trim(text, 80)!r}")],
+            "empty or repetitive text",
+        )
     if any(similarity(text, other.text) >= DUPLICATE for other in kept):
-        return None, [("duplicate", "repeats an earlier key point")], f"{trim(text, 120)!r}: duplicate"
+        return (
+            None,
+            [("duplicate", "repeats an earlier key point")],
+            f"{trim(text, 120)!r}: duplicate",
+        )
     ids, score, failures = _cite(article, point, text, words)
     if not ids:
         failures.append(("support", "no sentence of this article supports it"))
-        return None, failures, f"{trim(text, 120)!r}: invalid sentence ids and no supporting sentence"
+        return (
+            None,
+            failures,
+            f"{trim(text, 120)!r}: invalid sentence ids and no supporting sentence",
+        )
     level = support_level(score)
     if level != "supported":
         failures.append(("support", f"{level}: {score:.2f} of its words are in {', '.join(ids)}"))
     if level == "unsupported":
-        return None, failures, f"{trim(text, 120)!r}: not supported by {', '.join(ids)} (score {score:.2f})"
-    return KeyPoint(text=text, sentence_ids=ids, support=level, support_score=score, origin="model"), failures, None
+        return (
+            None,
+            failures,
+            f"{trim(text, 120)!r}: not supported by {', '.join(ids)} (score {score:.2f})",
+        )
+    return (
+        KeyPoint(text=text, sentence_ids=ids, support=level, support_score=score, origin="model"),
+        failures,
+        None,
+    )
 
 
 def _lead_points(article: Article, kept: list[KeyPoint]) -> list[KeyPoint]:
@@ -201,10 +257,19 @@ def _lead_points(article: Article, kept: list[KeyPoint]) -> list[KeyPoint]:
     for sentence in lead_sentences(article, LEAD_COUNT + len(kept)):
         if len(points) >= LEAD_COUNT:
             break
-        if sentence.id in cited or any(similarity(sentence.text, p.text) >= DUPLICATE for p in points):
+        if sentence.id in cited or any(
+            similarity(sentence.text, p.text) >= DUPLICATE for p in points
+        ):
             continue
-        points.append(KeyPoint(text=fold(sentence.text), sentence_ids=[sentence.id], support="supported",
-                               support_score=1.0, origin="code"))
+        points.append(
+            KeyPoint(
+                text=fold(sentence.text),
+                sentence_ids=[sentence.id],
+                support="supported",
+                support_score=1.0,
+                origin="code",
+            )
+        )
     return points
 
 
@@ -219,15 +284,20 @@ def _key_points(article: Article, draft: ArticleDraft, ledger: Ledger) -> list[K
     return kept if len(kept) >= MIN_KEY_POINTS else _lead_points(article, kept)
 
 
-
-
 # --------------------------------------------------------------------------- assembly
 
 
-def _merge_checked(article: Article, label: str, drafts: Sequence[D], code: list[T], ledger: Ledger,
-                   check: Callable[[Article, D, list[T]], tuple[list[Failure], str | None]]) -> list[T]:
+def _merge_checked(
+    article: Article,
+    label: str,
+    drafts: Sequence[D],
+    code: list[T],
+    ledger: Ledger,
+    check: Callable[[Article, D, list[T]], tuple[list[Failure], str | None]],
+) -> list[T]:
     """Code's items first, then each model item that `check` verifies against the article
-    (it appends the kept ones to the list); every model item's failures go to the ledger."""
+    (it appends the kept ones to the list); every model item's failures go to the ledger.
+    """
     merged = list(code)
     for index, item in enumerate(drafts):
         failures, dropped = check(article, item, merged)
@@ -235,23 +305,49 @@ def _merge_checked(article: Article, label: str, drafts: Sequence[D], code: list
     return merged
 
 
-def _brief(article: Article, error: ModelError | None, flags: Sequence[str], **parts: object) -> ArticleBrief:
-    return ArticleBrief(article_id=article.id, source=article.source, title=article.title, outlet=article.outlet,
-                        date=article.date, url=article.url, flags=list(flags), error=error, **parts)  # type: ignore[arg-type]
+def _brief(
+    article: Article, error: ModelError | None, flags: Sequence[str], **parts: object
+) -> ArticleBrief:
+    return ArticleBrief(
+        article_id=article.id,
+        source=article.source,
+        title=article.title,
+        outlet=article.outlet,
+        date=article.date,
+        url=article.url,
+        flags=list(flags),
+        error=error,
+        **parts,
+    )  # type: ignore[arg-type]
 
 
-def extractive_brief(article: Article, error: ModelError | None = None, flags: Sequence[str] = ()) -> ArticleBrief:
+def extractive_brief(
+    article: Article, error: ModelError | None = None, flags: Sequence[str] = ()
+) -> ArticleBrief:
     """The brief code alone can make: lead sentences, code quotes, figures and events."""
     quotes = extract_quotes(article)
-    return _brief(article, error, flags, headline=_fallback_headline(article), summary=lead_summary(article),
-                  summary_origin="code", key_points=_lead_points(article, []),
-                  entities=speaker_entities(article, quotes, []), quotes=quotes,
-                  figures=extract_figures(article), events=extract_events(article),
-                  verification=Verification(checked=0, passed=0))
+    return _brief(
+        article,
+        error,
+        flags,
+        headline=_fallback_headline(article),
+        summary=lead_summary(article),
+        summary_origin="code",
+        key_points=_lead_points(article, []),
+        entities=speaker_entities(article, quotes, []),
+        quotes=quotes,
+        figures=extract_figures(article),
+        events=extract_events(article),
+        verification=Verification(checked=0, passed=0),
+    )
 
 
-def finalize_article(article: Article, draft: ArticleDraft | None, error: ModelError | None = None,
-                     flags: Sequence[str] = ()) -> ArticleBrief:
+def finalize_article(
+    article: Article,
+    draft: ArticleDraft | None,
+    error: ModelError | None = None,
+    flags: Sequence[str] = (),
+) -> ArticleBrief:
     """Check a model draft against the article and merge it with code extraction.
 
     Without a draft (the model failed) the brief is extractive, with `error` carried.
@@ -262,11 +358,27 @@ def finalize_article(article: Article, draft: ArticleDraft | None, error: ModelE
     headline = _headline(article, draft, ledger)
     summary, summary_origin = _summary(article, draft, ledger)
     key_points = _key_points(article, draft, ledger)
-    quotes = _merge_checked(article, "quotes", draft.quotes, extract_quotes(article), ledger, check_quote)
+    quotes = _merge_checked(
+        article, "quotes", draft.quotes, extract_quotes(article), ledger, check_quote
+    )
     entities = check_entities(article, draft, quotes, ledger)
-    figures = _merge_checked(article, "figures", draft.figures, extract_figures(article), ledger,
-                             check_figure)
-    events = _merge_checked(article, "events", draft.events, extract_events(article), ledger, check_event)
-    return _brief(article, error, flags, headline=headline, summary=summary, summary_origin=summary_origin,
-                  key_points=key_points, entities=entities, quotes=quotes, figures=figures, events=events,
-                  verification=ledger.result())
+    figures = _merge_checked(
+        article, "figures", draft.figures, extract_figures(article), ledger, check_figure
+    )
+    events = _merge_checked(
+        article, "events", draft.events, extract_events(article), ledger, check_event
+    )
+    return _brief(
+        article,
+        error,
+        flags,
+        headline=headline,
+        summary=summary,
+        summary_origin=summary_origin,
+        key_points=key_points,
+        entities=entities,
+        quotes=quotes,
+        figures=figures,
+        events=events,
+        verification=ledger.result(),
+    )

@@ -39,7 +39,7 @@ def _content(text: str) -> set[str]:
 # What a figure counts: a word in the figure's clause -> a canonical measure.
 _MEASURES: dict[str, str] = {
     "killed": r"kill(?:s|ed|ing)?|dead|deaths?|died|dies|dying|fatalit(?:y|ies)|(?:death )?toll|slain"
-              r"|perish(?:ed)?|murder(?:s|ed)?",
+    r"|perish(?:ed)?|murder(?:s|ed)?",
     "injured": r"injur(?:e|es|ed|ing|y|ies)|wound(?:s|ed|ing)?|hurt",
     "displaced": r"displac(?:e|es|ed|ing|ement)|refugees?|fled|flee(?:ing)?|homeless|uproot(?:ed)?",
     "evacuated": r"evacuat(?:e|es|ed|ing|ion)",
@@ -55,52 +55,118 @@ _NOUN_MEASURES = {"cases", "casualties", "cost"}
 _MEASURE_RE = {m: re.compile(rf"\b(?:{p})\b", re.I) for m, p in _MEASURES.items()}
 # Who is counted: a subgroup makes a figure a different quantity from a total of "people".
 _POPULATIONS = {
-    "civilian": "civilians", "child": "children", "children": "children", "kid": "children",
-    "woman": "women", "women": "women", "soldier": "soldiers", "troop": "soldiers",
-    "fighter": "fighters", "rebel": "rebels", "militant": "militants", "police": "police",
-    "policeman": "police", "policemen": "police", "officer": "officers", "worker": "workers",
-    "employee": "workers", "student": "students", "journalist": "journalists",
-    "patient": "patients", "migrant": "migrants", "firefighter": "firefighters",
-    "miner": "miners", "passenger": "passengers", "crew": "crew", "staff": "staff",
-    "protester": "protesters", "demonstrator": "protesters", "prisoner": "prisoners",
+    "civilian": "civilians",
+    "child": "children",
+    "children": "children",
+    "kid": "children",
+    "woman": "women",
+    "women": "women",
+    "soldier": "soldiers",
+    "troop": "soldiers",
+    "fighter": "fighters",
+    "rebel": "rebels",
+    "militant": "militants",
+    "police": "police",
+    "policeman": "police",
+    "policemen": "police",
+    "officer": "officers",
+    "worker": "workers",
+    "employee": "workers",
+    "student": "students",
+    "journalist": "journalists",
+    "patient": "patients",
+    "migrant": "migrants",
+    "firefighter": "firefighters",
+    "miner": "miners",
+    "passenger": "passengers",
+    "crew": "crew",
+    "staff": "staff",
+    "protester": "protesters",
+    "demonstrator": "protesters",
+    "prisoner": "prisoners",
 }
 _UNIT_FAMILIES = {  # unit words (singular; a plural "s" is dropped) and symbols
     "duration": {"hour", "day", "week", "month", "year", "minute", "second"},
-    "money": {"usd", "dollar", "eur", "euro", "gbp", "pound", "yen", "yuan", "rupee", "franc", "$", "\u20ac",
-              "\u00a3"},
+    "money": {
+        "usd",
+        "dollar",
+        "eur",
+        "euro",
+        "gbp",
+        "pound",
+        "yen",
+        "yuan",
+        "rupee",
+        "franc",
+        "$",
+        "\u20ac",
+        "\u00a3",
+    },
     "percent": {"%", "percent", "pct"},
     "distance": {"km", "kilometre", "kilometer", "mile", "metre", "meter"},
     "mass": {"tonne", "ton", "kg", "kilogram"},
 }
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
-    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
-    "hundred": "100", "a": "1",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "ninety": "90",
+    "hundred": "100",
+    "a": "1",
 }
 _QTY = r"(\d+|" + "|".join(_NUMBER_WORDS) + r"|few|several|recent)"
 # A time span limits what a figure counts: looked for in the whole sentence ("In the past
 # week, ... 900 killed") ...
 _SPAN = re.compile(
     r"\b" + _QTY + r"[\s-](hour|day|week|month|year)s?\s+(?:of|since)\b"
-    r"|\b(?:in|over|during|within)\s+(?:the\s+)?(?:past|last|first|previous|next)?\s*" + _QTY
+    r"|\b(?:in|over|during|within)\s+(?:the\s+)?(?:past|last|first|previous|next)?\s*"
+    + _QTY
     + r"\s+(hour|day|week|month|year)s?\b"
     r"|\b(?:past|last)\s+(hour|day|week|month|year)\b"
 )
 # ... and, since "said this week" or "said today" often dates the report, not the count,
 # these only in the figure's own clause.
-_SPAN_NEAR = re.compile(r"\b(?:this\s+(hour|day|week|month|year)|(today|yesterday|overnight|tonight))\b")
+_SPAN_NEAR = re.compile(
+    r"\b(?:this\s+(hour|day|week|month|year)|(today|yesterday|overnight|tonight))\b"
+)
 _QUALIFIERS = {
-    "over": "more than", "above": "more than", "in excess of": "more than", "at least": "at least",
-    "as many as": "up to", "as much as": "up to", "nearly": "almost", "close to": "almost",
-    "around": "about", "some": "about", "approximately": "about", "roughly": "about",
-    "an estimated": "about", "estimated": "about",
+    "over": "more than",
+    "above": "more than",
+    "in excess of": "more than",
+    "at least": "at least",
+    "as many as": "up to",
+    "as much as": "up to",
+    "nearly": "almost",
+    "close to": "almost",
+    "around": "about",
+    "some": "about",
+    "approximately": "about",
+    "roughly": "about",
+    "an estimated": "about",
+    "estimated": "about",
 }
 _NOT_PLACES = set(
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )
-_PLACE = re.compile(r"\b(?i:in|at|near|around|across|throughout|outside)\s+((?:[A-Z][\w'-]+\s?){1,3})")
+_PLACE = re.compile(
+    r"\b(?i:in|at|near|around|across|throughout|outside)\s+((?:[A-Z][\w'-]+\s?){1,3})"
+)
 _SPLIT = re.compile(  # clause boundaries; "X said (that)" ends the attribution, not the count
     r",\s|;\s|\s[-\u2013\u2014]\s|\s(?:and|while|but|whereas)\s|:\s"
     r"|\s(?:said|says|say|told|stated|reported|estimated|estimates|added|warned)(?:\s+that)?\s"
@@ -158,7 +224,11 @@ def measures_in(text: str, pos: int | None = None) -> list[str]:
 
 def _agent(text: str, measure: str) -> str:
     """Who or what did it, when the clause says so after the measure ("killed by airstrikes")."""
-    m = re.search(rf"\b(?:{_MEASURES[measure]})\s+(?:[\w-]+\s+){{0,3}}?by\s+((?:the\s+)?[\w-]+(?:\s+[\w-]+)?)", text, re.I)
+    m = re.search(
+        rf"\b(?:{_MEASURES[measure]})\s+(?:[\w-]+\s+){{0,3}}?by\s+((?:the\s+)?[\w-]+(?:\s+[\w-]+)?)",
+        text,
+        re.I,
+    )
     return m.group(1).lower() if m else ""
 
 
@@ -178,7 +248,9 @@ def _span(text: str, pattern: re.Pattern[str] = _SPAN) -> str:
     return " ".join(parts)
 
 
-def _fig_key(figure: Figure, sentence: str | None, broad_places: set[str]) -> tuple[tuple, str] | None:
+def _fig_key(
+    figure: Figure, sentence: str | None, broad_places: set[str]
+) -> tuple[tuple, str] | None:
     """A hashable description of what the figure counts and its scope, and a topic label."""
     family = _unit_family(figure)
     text, pos, at, masked = figure.counts, None, -1, figure.counts
@@ -187,8 +259,8 @@ def _fig_key(figure: Figure, sentence: str | None, broad_places: set[str]) -> tu
         if at >= 0:
             text, pos = _segment(sentence, at)
             # the value itself is not a scope marker ("13 hours of talks")
-            text = text[:pos] + " # " + text[pos + len(figure.value_text):]
-            masked = sentence[:at] + " # " + sentence[at + len(figure.value_text):]
+            text = text[:pos] + " # " + text[pos + len(figure.value_text) :]
+            masked = sentence[:at] + " # " + sentence[at + len(figure.value_text) :]
     measures: list[str] = []
     if family in ("count", "money"):
         measures = measures_in(text, pos)
@@ -201,7 +273,9 @@ def _fig_key(figure: Figure, sentence: str | None, broad_places: set[str]) -> tu
     scope_text = f"{text} {figure.unit}" + ("" if pos is not None else f" {figure.counts}")
     population = sorted({p for p in map(_population, _words(scope_text)) if p})
     span = _span(masked) or _span(text, _SPAN_NEAR)
-    places = sorted({p.strip().removesuffix("'s") for p in _PLACE.findall(text)} - broad_places - _NOT_PLACES)
+    places = sorted(
+        {p.strip().removesuffix("'s") for p in _PLACE.findall(text)} - broad_places - _NOT_PLACES
+    )
     agent = _agent(text, measures[0]) if measures else ""
     if measures:
         what: tuple = ("measure", measures[0])
@@ -256,8 +330,10 @@ def keyed_figures(briefs: list[ArticleBrief], articles: dict[str, Article]) -> l
     out = []
     for brief in briefs:
         for figure in brief.figures:
-            if figure.value is None or not figure.verified or not figure.sentence_id.startswith(
-                brief.article_id + "."
+            if (
+                figure.value is None
+                or not figure.verified
+                or not figure.sentence_id.startswith(brief.article_id + ".")
             ):
                 continue
             keyed = _fig_key(figure, sentence_text(articles, figure.sentence_id), broad)
@@ -266,7 +342,9 @@ def keyed_figures(briefs: list[ArticleBrief], articles: dict[str, Article]) -> l
     return out
 
 
-def numeric_conflicts(briefs: list[ArticleBrief], articles: list[Article] | None = None) -> list[Conflict]:
+def numeric_conflicts(
+    briefs: list[ArticleBrief], articles: list[Article] | None = None
+) -> list[Conflict]:
     """Figures from different articles that count the same thing and differ by more than 5%.
 
     Two figures count the same thing when they have the same unit family, the same measure
@@ -285,7 +363,10 @@ def numeric_conflicts(briefs: list[ArticleBrief], articles: list[Article] | None
     for fig in keyed_figures(briefs, by_id):
         groups.setdefault(fig.key, []).append(fig)
     order = {b.article_id: i for i, b in enumerate(briefs)}
-    dates = {b.article_id: b.date or (by_id[b.article_id].date if b.article_id in by_id else None) for b in briefs}
+    dates = {
+        b.article_id: b.date or (by_id[b.article_id].date if b.article_id in by_id else None)
+        for b in briefs
+    }
     conflicts = []
     for figs in groups.values():
         per_article: dict[str, list[KeyedFigure]] = {}
@@ -300,29 +381,48 @@ def numeric_conflicts(briefs: list[ArticleBrief], articles: list[Article] | None
             first = next(f.figure for f in own if f.figure.value == value)
             qualifier = (first.qualifier or "").lower().strip()
             qualifiers.append(_QUALIFIERS.get(qualifier, qualifier))
-            positions.append(Position(
-                article_id=article_id, statement=figure_statement(first), value=value,
-                sentence_ids=list(dict.fromkeys(f.figure.sentence_id for f in own if f.figure.value == value)),
-            ))
+            positions.append(
+                Position(
+                    article_id=article_id,
+                    statement=figure_statement(first),
+                    value=value,
+                    sentence_ids=list(
+                        dict.fromkeys(f.figure.sentence_id for f in own if f.figure.value == value)
+                    ),
+                )
+            )
         values = [abs(p.value or 0.0) for p in positions]
         low, high = min(values), max(values)
         if low <= 0 or (high - low) / high <= TOLERANCE or high / low > MAX_RATIO:
             continue
-        conflicts.append(Conflict(kind="numeric", topic=figs[0].topic, positions=positions, origin="code",
-                                  note=_note(positions, qualifiers, dates)))
+        conflicts.append(
+            Conflict(
+                kind="numeric",
+                topic=figs[0].topic,
+                positions=positions,
+                origin="code",
+                note=_note(positions, qualifiers, dates),
+            )
+        )
     return conflicts
 
 
 def _note(positions: list[Position], qualifiers: list[str], dates: dict) -> str:
     notes = []
     if len(set(qualifiers)) > 1:
-        shown = ", ".join(f"{p.article_id}: {q or 'none'}" for p, q in zip(positions, qualifiers, strict=True))
+        shown = ", ".join(
+            f"{p.article_id}: {q or 'none'}" for p, q in zip(positions, qualifiers, strict=True)
+        )
         notes.append(f"Qualifiers differ ({shown}); the reported figures still disagree.")
     known = {p.article_id: dates.get(p.article_id) for p in positions}
     if len({d for d in known.values()}) > 1:
-        shown = ", ".join(f"{a}: {d.isoformat() if d else 'date unknown'}" for a, d in known.items())
-        notes.append(f"The articles were published on different dates ({shown}); "
-                     "the figures may be as of different dates.")
+        shown = ", ".join(
+            f"{a}: {d.isoformat() if d else 'date unknown'}" for a, d in known.items()
+        )
+        notes.append(
+            f"The articles were published on different dates ({shown}); "
+            "the figures may be as of different dates."
+        )
     elif None in known.values():
         notes.append("Publication dates are unknown; the figures may be as of different dates.")
     return " ".join(notes)

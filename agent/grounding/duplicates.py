@@ -14,10 +14,12 @@ def _shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
     tokens = words(text)
     if len(tokens) < size:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def find_duplicates(articles: list[Article], threshold: float = 0.85) -> list[tuple[str, str, float]]:
+def find_duplicates(
+    articles: list[Article], threshold: float = 0.85
+) -> list[tuple[str, str, float]]:
     """(duplicate id, original id, similarity) for exact and near-duplicate articles.
 
     Exact: the same SHA-256 of the cleaned text (similarity 1.0). Near: Jaccard similarity

@@ -58,14 +58,16 @@ class Ledger:
     def check(self, item: str, failures: Sequence[Failure], dropped: str | None = None) -> None:
         self.checked += 1
         self.passed += not failures
-        self.issues += [VerificationIssue(item=item, check=check, detail=detail) for check, detail in failures]
+        self.issues += [
+            VerificationIssue(item=item, check=check, detail=detail) for check, detail in failures
+        ]
         if dropped:
             self.dropped.append(f"{item}: {dropped}")
 
     def result(self) -> Verification:
-        return Verification(checked=self.checked, passed=self.passed, issues=self.issues, dropped=self.dropped)
-
-
+        return Verification(
+            checked=self.checked, passed=self.passed, issues=self.issues, dropped=self.dropped
+        )
 
 
 # --------------------------------------------------------------------------- entities
@@ -91,7 +93,9 @@ def _same_person(a: str | None, b: str | None) -> bool:
     return has_phrase(a, b) or has_phrase(b, a) or last_name_key(a) == last_name_key(b)
 
 
-def _check_entity(article: Article, entity: DraftEntity, kept: list[Entity]) -> tuple[Entity | None, list[Failure], str | None]:
+def _check_entity(
+    article: Article, entity: DraftEntity, kept: list[Entity]
+) -> tuple[Entity | None, list[Failure], str | None]:
     name = fold(entity.name)
     if any(name.lower() == other.name.lower() for other in kept):
         return None, [("duplicate", f"{name!r} listed twice")], None
@@ -108,15 +112,25 @@ def speaker_entities(article: Article, quotes: list[Quote], entities: list[Entit
     added = list(entities)
     for quote in quotes:
         speaker = quote.speaker
-        if not speaker or not speaker[0].isupper() or any(_same_person(speaker, e.name) for e in added):
+        if (
+            not speaker
+            or not speaker[0].isupper()
+            or any(_same_person(speaker, e.name) for e in added)
+        ):
             continue
-        kind: EntityKind = "organization" if any(w.lower() in ORG_WORDS for w in speaker.split()) else "person"
+        kind: EntityKind = (
+            "organization" if any(w.lower() in ORG_WORDS for w in speaker.split()) else "person"
+        )
         ids = _mentioning(article, speaker, kind) or [quote.sentence_id]
-        added.append(Entity(name=speaker, kind=kind, role="quoted", sentence_ids=ids, verified=True))
+        added.append(
+            Entity(name=speaker, kind=kind, role="quoted", sentence_ids=ids, verified=True)
+        )
     return added
 
 
-def check_entities(article: Article, draft: ArticleDraft, quotes: list[Quote], ledger: Ledger) -> list[Entity]:
+def check_entities(
+    article: Article, draft: ArticleDraft, quotes: list[Quote], ledger: Ledger
+) -> list[Entity]:
     kept: list[Entity] = []
     for index, entity in enumerate(draft.entities):
         checked, failures, dropped = _check_entity(article, entity, kept)
@@ -141,41 +155,68 @@ def _merge_quote(quotes: list[Quote], index: int, draft: DraftQuote, near: bool)
         quotes[index] = code.model_copy(update={"speaker": draft.speaker, "speaker_verified": True})
         return []
     if draft.speaker and not _same_person(draft.speaker, code.speaker):
-        return [("speaker", f"the model names {draft.speaker!r}; the text attributes it to {code.speaker!r}")]
+        return [
+            (
+                "speaker",
+                f"the model names {draft.speaker!r}; the text attributes it to {code.speaker!r}",
+            )
+        ]
     return []
 
 
 def _code_match(quotes: list[Quote], text: str) -> int | None:
     needle = fold(text).lower()
     for index, quote in enumerate(quotes):
-        if quote.origin == "code" and (needle in fold(quote.text).lower() or fold(quote.text).lower() in needle):
+        if quote.origin == "code" and (
+            needle in fold(quote.text).lower() or fold(quote.text).lower() in needle
+        ):
             return index
     return None
 
 
-def check_quote(article: Article, draft: DraftQuote, quotes: list[Quote]) -> tuple[list[Failure], str | None]:
+def check_quote(
+    article: Article, draft: DraftQuote, quotes: list[Quote]
+) -> tuple[list[Failure], str | None]:
     text = fold(draft.text).strip("\"' ").rstrip(",;:").strip()
-    where = find_span(text, article.text, first_letter_free=True) if len(content_words(text)) else None
+    where = (
+        find_span(text, article.text, first_letter_free=True) if len(content_words(text)) else None
+    )
     label = f"{trim(text, 100)!r} ({draft.speaker or 'no speaker'})"
     if where is None:
-        return [("verbatim", "not found word for word in the article")], f"{label}: not in the article as written"
+        return [
+            ("verbatim", "not found word for word in the article")
+        ], f"{label}: not in the article as written"
     sentence = sentence_at(article, where[0])
     failures: list[Failure] = []
     if sentence is not None and sentence.id != draft.sentence_id:
-        failures.append(("sentence_id", f"cited {draft.sentence_id}, the words are in {sentence.id}"))
+        failures.append(
+            ("sentence_id", f"cited {draft.sentence_id}, the words are in {sentence.id}")
+        )
     near = speaker_named_near(article, draft.speaker, *where)
     index = _code_match(quotes, text)
     if index is not None:
         return failures + _merge_quote(quotes, index, draft, near), None
-    if any(q.origin == "model" and fold(q.text).lower() == fold(article.text[where[0]:where[1]]).lower() for q in quotes):
+    if any(
+        q.origin == "model"
+        and fold(q.text).lower() == fold(article.text[where[0] : where[1]]).lower()
+        for q in quotes
+    ):
         return [("duplicate", "quoted twice")], None
     if sentence is None or not _inside_marks(article, *where):
         failure = ("quoted", "the words are in the article but not within quotation marks")
         return [*failures, failure], f"{label}: not a quote in the article"
     if not near:
         failures.append(("speaker", f"{draft.speaker!r} is not named in or next to {sentence.id}"))
-    quotes.append(Quote(speaker=draft.speaker or None, text=article.text[where[0] : where[1]], sentence_id=sentence.id,
-                        origin="model", verbatim=True, speaker_verified=near))
+    quotes.append(
+        Quote(
+            speaker=draft.speaker or None,
+            text=article.text[where[0] : where[1]],
+            sentence_id=sentence.id,
+            origin="model",
+            verbatim=True,
+            speaker_verified=near,
+        )
+    )
     return failures, None
 
 
@@ -186,7 +227,9 @@ _QUALIFIER_WORDS = {word for qualifier in QUALIFIERS for word in qualifier.split
 
 
 def _no_sentence(sentence_id: str, label: str) -> tuple[list[Failure], str]:
-    return [("sentence_id", f"{sentence_id} is not a sentence of this article")], f"{label}: cites no sentence of this article"
+    return [
+        ("sentence_id", f"{sentence_id} is not a sentence of this article")
+    ], f"{label}: cites no sentence of this article"
 
 
 def _model_value(text: str) -> float | None:
@@ -209,30 +252,49 @@ def _weak_counts(figure: Figure) -> bool:
     return len(figure.counts.split()) <= 1 or figure.value_text in figure.counts
 
 
-def _new_figure(draft: DraftFigure, value: float, sentence: Sentence) -> tuple[Figure, list[Failure]]:
+def _new_figure(
+    draft: DraftFigure, value: float, sentence: Sentence
+) -> tuple[Figure, list[Failure]]:
     failures: list[Failure] = []
     counts = fold(draft.counts)
     if support_score(counts, [sentence.text]) < PARTIAL:
         failures.append(("support", f"counts {trim(counts, 60)!r} not supported by {sentence.id}"))
         counts = trim(sentence.text, 120)
-    written = draft.unit and (has_phrase(sentence.text, draft.unit) or draft.unit.upper() in CURRENCIES.values())
+    written = draft.unit and (
+        has_phrase(sentence.text, draft.unit) or draft.unit.upper() in CURRENCIES.values()
+    )
     unit = draft.unit if written else ""
-    figure = Figure(value_text=fold(draft.value), value=value, unit=unit, counts=counts, qualifier=None,
-                    sentence_id=sentence.id, origin="model", verified=True)
+    figure = Figure(
+        value_text=fold(draft.value),
+        value=value,
+        unit=unit,
+        counts=counts,
+        qualifier=None,
+        sentence_id=sentence.id,
+        origin="model",
+        verified=True,
+    )
     return figure, failures
 
 
-def check_figure(article: Article, draft: DraftFigure, figures: list[Figure]) -> tuple[list[Failure], str | None]:
+def check_figure(
+    article: Article, draft: DraftFigure, figures: list[Figure]
+) -> tuple[list[Failure], str | None]:
     sentence = sentence_map(article).get(draft.sentence_id)
     label = f"{draft.value} {draft.unit}".strip() + f" ({trim(draft.counts, 60)})"
     if sentence is None:
         return _no_sentence(draft.sentence_id, label)
     value = _model_value(draft.value)
     if value is None or not _value_in(value, sentence.text):
-        return [("figure_in_sentence", f"{draft.value!r} is not in {sentence.id}")], f"{label}: not in the cited sentence"
+        return [
+            ("figure_in_sentence", f"{draft.value!r} is not in {sentence.id}")
+        ], f"{label}: not in the cited sentence"
     if value.is_integer() and 1900 <= value <= 2099 and not draft.unit:
         return [("figure_is_date", f"{draft.value!r} is a year")], f"{label}: a year, not a figure"
-    index = next((i for i, f in enumerate(figures) if f.sentence_id == sentence.id and f.value == value), None)
+    index = next(
+        (i for i, f in enumerate(figures) if f.sentence_id == sentence.id and f.value == value),
+        None,
+    )
     if index is None:
         figure, failures = _new_figure(draft, value, sentence)
         figures.append(figure)
@@ -245,7 +307,9 @@ def check_figure(article: Article, draft: DraftFigure, figures: list[Figure]) ->
 # --------------------------------------------------------------------------- events
 
 
-def check_event(article: Article, draft: DraftEvent, events: list[Event]) -> tuple[list[Failure], str | None]:
+def check_event(
+    article: Article, draft: DraftEvent, events: list[Event]
+) -> tuple[list[Failure], str | None]:
     sentence = sentence_map(article).get(draft.sentence_id)
     when = fold(draft.when)
     label = f"{when!r} ({trim(draft.what, 60)})"
@@ -253,17 +317,32 @@ def check_event(article: Article, draft: DraftEvent, events: list[Event]) -> tup
         return _no_sentence(draft.sentence_id, label)
     where = find_span(when, sentence.text, ignore_case=True) if when else None
     if where is None or not has_phrase(sentence.text, when):
-        return [("when_in_sentence", f"{when!r} is not in {sentence.id}")], f"{label}: not in the cited sentence"
-    if any(e.sentence_id == sentence.id and (has_phrase(e.when_text, when) or has_phrase(when, e.when_text)) for e in events):
+        return [
+            ("when_in_sentence", f"{when!r} is not in {sentence.id}")
+        ], f"{label}: not in the cited sentence"
+    if any(
+        e.sentence_id == sentence.id
+        and (has_phrase(e.when_text, when) or has_phrase(when, e.when_text))
+        for e in events
+    ):
         return [], None
     written = sentence.text[where[0] : where[1]]
     date, precision = resolve_date(written, article.date, sentence.text)
     what, failures = fold(draft.what), []
     if is_degenerate(what) or support_score(what, [sentence.text]) < SUPPORTED:
-        failures.append(("support", f"'what' not supported by {sentence.id}; the sentence stands in"))
+        failures.append(
+            ("support", f"'what' not supported by {sentence.id}; the sentence stands in")
+        )
         what = event_what(sentence.text, *where)
-    events.append(Event(what=trim(what, 200), when_text=written, date=date, date_precision=precision,  # type: ignore[arg-type]
-                        sentence_id=sentence.id, origin="model", verified=True))
+    events.append(
+        Event(
+            what=trim(what, 200),
+            when_text=written,
+            date=date,
+            date_precision=precision,  # type: ignore[arg-type]
+            sentence_id=sentence.id,
+            origin="model",
+            verified=True,
+        )
+    )
     return failures, None
-
-

@@ -18,8 +18,18 @@ from dataclasses import dataclass
 from ..schemas import Article, SupportLevel
 from ..text.match import content_words, coverage, words
 
-__all__ = ["CITED", "TOPIC", "UNCITED", "Bar", "Scorer", "SupportIndex", "best_support", "default_scorer",
-           "memo", "numbers_in"]
+__all__ = [
+    "CITED",
+    "TOPIC",
+    "UNCITED",
+    "Bar",
+    "Scorer",
+    "SupportIndex",
+    "best_support",
+    "default_scorer",
+    "memo",
+    "numbers_in",
+]
 
 Scorer = Callable[[str, list[str]], float]
 
@@ -57,7 +67,8 @@ class SupportIndex:
     `rare` is coverage weighted by rarity (inverse sentence frequency): words many
     sentences of the story share (the names of its places and people) count for little,
     rare ones for much. Each text's content words and numbers are cached, so that plain
-    coverage can rule a sentence out before the (slower) scorer is asked."""
+    coverage can rule a sentence out before the (slower) scorer is asked.
+    """
 
     def __init__(self, articles: list[Article]) -> None:
         self._words: dict[str, frozenset[str]] = {}
@@ -94,7 +105,8 @@ class SupportIndex:
 @dataclass(frozen=True)
 class Bar:
     """What counts as support: a minimum score, whether two adjacent sentences may together
-    support a claim, and whether the supporting sentence must be mostly about the claim."""
+    support a claim, and whether the supporting sentence must be mostly about the claim.
+    """
 
     threshold: float
     pairs: bool = False
@@ -106,8 +118,9 @@ UNCITED = Bar(CODE_SUPPORT, reverse=True)  # an article code adds, or code's own
 TOPIC = Bar(0.4)  # an article addressing the topic of a model conflict
 
 
-def best_support(claim: str, article: Article, scorer: Scorer, index: SupportIndex,
-                 bar: Bar) -> tuple[float, list[str]]:
+def best_support(
+    claim: str, article: Article, scorer: Scorer, index: SupportIndex, bar: Bar
+) -> tuple[float, list[str]]:
     """Best score of `claim` against one sentence (or two adjacent ones) of `article`.
 
     Returns (score, sentence ids); the ids are empty when the score is under the bar. The
@@ -155,7 +168,8 @@ PARTIAL = 0.3
 
 def support_score(claim: str, texts: Sequence[str]) -> float:
     """Share (0..1) of the claim's distinct content words found in the texts: lower-cased,
-    stopwords removed, lightly stemmed, '400,000' read as '400000' and 'five' as '5'."""
+    stopwords removed, lightly stemmed, '400,000' read as '400000' and 'five' as '5'.
+    """
     return round(coverage(claim, texts), 3)
 
 
@@ -164,4 +178,3 @@ def support_level(score: float) -> SupportLevel:
     if score >= SUPPORTED:
         return "supported"
     return "partial" if score >= PARTIAL else "unsupported"
-

@@ -41,13 +41,16 @@ def articles_by_id(articles: Iterable[Article] | None) -> dict[str, Article]:
 # --------------------------------------------------------------------------- support
 
 
-def _supporters(claim: str, articles: list[Article], scorer: Scorer, cited: Iterable[str],
-                index: SupportIndex) -> dict[str, list[str]]:
+def _supporters(
+    claim: str, articles: list[Article], scorer: Scorer, cited: Iterable[str], index: SupportIndex
+) -> dict[str, list[str]]:
     """Articles that support `claim`: cited ones at the CITED bar, others at UNCITED."""
     cited = set(cited)
     found = {}
     for article in articles:
-        _, ids = best_support(claim, article, scorer, index, CITED if article.id in cited else UNCITED)
+        _, ids = best_support(
+            claim, article, scorer, index, CITED if article.id in cited else UNCITED
+        )
         if ids:
             found[article.id] = ids
     return found
@@ -78,8 +81,12 @@ class SynthesisCheck:
     dropped: list[str] = field(default_factory=list)
 
 
-def verify_synthesis(draft: SynthesisDraft, briefs: list[ArticleBrief], articles: list[Article],
-                     scorer: Scorer | None = None) -> SynthesisCheck:
+def verify_synthesis(
+    draft: SynthesisDraft,
+    briefs: list[ArticleBrief],
+    articles: list[Article],
+    scorer: Scorer | None = None,
+) -> SynthesisCheck:
     """Check the model's consensus, conflicts and single-source items against the articles.
 
     A cited article supports a claim when one sentence (or two adjacent ones) scores at
@@ -105,18 +112,24 @@ def verify_synthesis(draft: SynthesisDraft, briefs: list[ArticleBrief], articles
         check.issues.append("only one article: no consensus or conflicts can be established")
 
     claims = [(f"consensus[{i}]", c.claim, c.article_ids) for i, c in enumerate(draft.consensus)]
-    claims += [(f"single_source[{i}]", s.claim, [s.article_id]) for i, s in enumerate(draft.single_source)]
+    claims += [
+        (f"single_source[{i}]", s.claim, [s.article_id]) for i, s in enumerate(draft.single_source)
+    ]
     for item, claim, cited in claims:
         claim = claim.strip()
         for missing in dict.fromkeys(a for a in cited if a not in known):
             check.issues.append(f"{item}: cites {missing}, which is not an input article; removed")
         for copy in dict.fromkeys(a for a in cited if a in copies):
-            check.issues.append(f"{item}: cites {copy}, a duplicate of an earlier article; not counted")
+            check.issues.append(
+                f"{item}: cites {copy}, a duplicate of an earlier article; not counted"
+            )
         if not claim:
             continue
         support = _supporters(claim, independent, scorer, cited, index)
         ids = sorted(support, key=order.__getitem__)
-        unsupported = [a for a in dict.fromkeys(cited) if a in known and a not in copies and a not in support]
+        unsupported = [
+            a for a in dict.fromkeys(cited) if a in known and a not in copies and a not in support
+        ]
         if unsupported and ids:
             check.issues.append(f"{item}: not supported by {', '.join(unsupported)}; removed")
         added = [a for a in ids if a not in cited]
@@ -129,7 +142,9 @@ def verify_synthesis(draft: SynthesisDraft, briefs: list[ArticleBrief], articles
             if item.startswith("consensus"):
                 check.issues.append(f"{item}: only {ids[0]} supports it; kept as single-source")
             elif ids[0] not in cited:
-                check.issues.append(f"{item}: found in {ids[0]}, not in {', '.join(cited)}; reattributed")
+                check.issues.append(
+                    f"{item}: found in {ids[0]}, not in {', '.join(cited)}; reattributed"
+                )
             _add_single(check, item, claim, ids[0], sentence_ids)
         else:
             check.issues.append(f"{item}: no article supports it; dropped")
@@ -139,14 +154,23 @@ def verify_synthesis(draft: SynthesisDraft, briefs: list[ArticleBrief], articles
     return check
 
 
-def _add_consensus(check: SynthesisCheck, item: str, claim: str, ids: list[str],
-                   sentence_ids: list[str], order: dict[str, int]) -> None:
+def _add_consensus(
+    check: SynthesisCheck,
+    item: str,
+    claim: str,
+    ids: list[str],
+    sentence_ids: list[str],
+    order: dict[str, int],
+) -> None:
     for i, kept in enumerate(check.consensus):
         if same_claim(kept.claim, claim):
             merged = sorted(set(kept.article_ids) | set(ids), key=order.__getitem__)
-            check.consensus[i] = kept.model_copy(update={
-                "article_ids": merged,
-                "sentence_ids": list(dict.fromkeys(kept.sentence_ids + sentence_ids))})
+            check.consensus[i] = kept.model_copy(
+                update={
+                    "article_ids": merged,
+                    "sentence_ids": list(dict.fromkeys(kept.sentence_ids + sentence_ids)),
+                }
+            )
             check.issues.append(f"{item}: repeats an earlier claim; merged")
             return
     for i, single in enumerate(check.single_source):
@@ -154,23 +178,37 @@ def _add_consensus(check: SynthesisCheck, item: str, claim: str, ids: list[str],
             del check.single_source[i]
             check.issues.append(f"{item}: an earlier single-source item says the same; merged")
             break
-    check.consensus.append(ConsensusClaim(claim=claim, article_ids=ids, sentence_ids=sentence_ids,
-                                          verified=True, origin="model"))
+    check.consensus.append(
+        ConsensusClaim(
+            claim=claim, article_ids=ids, sentence_ids=sentence_ids, verified=True, origin="model"
+        )
+    )
 
 
-def _add_single(check: SynthesisCheck, item: str, claim: str, article_id: str,
-                sentence_ids: list[str]) -> None:
+def _add_single(
+    check: SynthesisCheck, item: str, claim: str, article_id: str, sentence_ids: list[str]
+) -> None:
     for kept in [c.claim for c in check.consensus] + [s.claim for s in check.single_source]:
         if same_claim(kept, claim):
             check.issues.append(f"{item}: repeats an earlier claim; merged")
             return
-    check.single_source.append(SingleSourceItem(article_id=article_id, claim=claim,
-                                                sentence_ids=sentence_ids, verified=True))
+    check.single_source.append(
+        SingleSourceItem(
+            article_id=article_id, claim=claim, sentence_ids=sentence_ids, verified=True
+        )
+    )
 
 
-def _check_conflicts(check: SynthesisCheck, draft: SynthesisDraft, briefs: list[ArticleBrief],
-                     articles: list[Article], known: set[str], order: dict[str, int],
-                     scorer: Scorer, index: SupportIndex) -> None:
+def _check_conflicts(
+    check: SynthesisCheck,
+    draft: SynthesisDraft,
+    briefs: list[ArticleBrief],
+    articles: list[Article],
+    known: set[str],
+    order: dict[str, int],
+    scorer: Scorer,
+    index: SupportIndex,
+) -> None:
     by_id = articles_by_id(articles)
     numeric = numeric_conflicts(briefs, articles)
     for i, conflict in enumerate(draft.conflicts):
@@ -180,21 +218,37 @@ def _check_conflicts(check: SynthesisCheck, draft: SynthesisDraft, briefs: list[
             check.issues.append(f"{item}: cites {missing}, which is not an input article; removed")
         positions = []
         for article_id in sorted(cited, key=order.__getitem__):
-            best = max((best_support(text, by_id[article_id], scorer, index, TOPIC)
-                        for text in (conflict.topic, conflict.description)), key=lambda r: r[0])
+            best = max(
+                (
+                    best_support(text, by_id[article_id], scorer, index, TOPIC)
+                    for text in (conflict.topic, conflict.description)
+                ),
+                key=lambda r: r[0],
+            )
             if best[1]:
                 sentence = sentence_text(by_id, best[1][0]) or ""
-                positions.append(Position(article_id=article_id, statement=sentence, sentence_ids=best[1]))
+                positions.append(
+                    Position(article_id=article_id, statement=sentence, sentence_ids=best[1])
+                )
         label = conflict.topic.strip() or conflict.description.strip()
         if len(positions) < 2:
             check.issues.append(f"{item}: fewer than two cited articles address it; dropped")
             check.dropped.append(label)
-        elif _restates(conflict.topic + " " + conflict.description, {p.article_id for p in positions}, numeric):
+        elif _restates(
+            conflict.topic + " " + conflict.description, {p.article_id for p in positions}, numeric
+        ):
             check.issues.append(f"{item}: restates a numeric conflict found by code; dropped")
             check.dropped.append(label)
         else:
-            check.conflicts.append(Conflict(kind="claim", topic=label, positions=positions,
-                                            origin="model", note=conflict.description.strip()))
+            check.conflicts.append(
+                Conflict(
+                    kind="claim",
+                    topic=label,
+                    positions=positions,
+                    origin="model",
+                    note=conflict.description.strip(),
+                )
+            )
 
 
 def _restates(text: str, article_ids: set[str], numeric: list[Conflict]) -> bool:
@@ -209,5 +263,3 @@ def _restates(text: str, article_ids: set[str], numeric: list[Conflict]) -> bool
         if any(numbers & numbers_in(p.statement) for p in conflict.positions):
             return True
     return False
-
-

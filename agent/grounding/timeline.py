@@ -61,9 +61,12 @@ def _events(briefs: list[ArticleBrief]) -> list[tuple[str, Event]]:
     out = []
     for brief in briefs:
         for event in brief.events:
-            if (event.date is not None and event.date_precision != "unknown"
-                    and (event.verified or event.origin == "code")
-                    and event.sentence_id.startswith(brief.article_id + ".")):
+            if (
+                event.date is not None
+                and event.date_precision != "unknown"
+                and (event.verified or event.origin == "code")
+                and event.sentence_id.startswith(brief.article_id + ".")
+            ):
                 out.append((brief.article_id, event))
     return out
 
@@ -75,16 +78,22 @@ def _is_background(event: Event, published: dt.date | None) -> bool:
     return published is not None and (published - event.date).days > BACKGROUND_DAYS
 
 
-def _merge(events: list[tuple[str, Event]], published: dict[str, dt.date | None],
-           order: dict[str, int]) -> list[_Entry]:
+def _merge(
+    events: list[tuple[str, Event]], published: dict[str, dt.date | None], order: dict[str, int]
+) -> list[_Entry]:
     entries: list[_Entry] = []
     rank = {"day": 0, "month": 1, "year": 2}
-    for article_id, event in sorted(events, key=lambda e: (e[1].date, rank[e[1].date_precision], order[e[0]])):
+    for article_id, event in sorted(
+        events, key=lambda e: (e[1].date, rank[e[1].date_precision], order[e[0]])
+    ):
         assert event.date is not None
         background = _is_background(event, published.get(article_id))
         for entry in entries:
-            if (entry.date == event.date and entry.precision == event.date_precision
-                    and (event.sentence_id in entry.sentence_ids or _similar(entry.what, event.what))):
+            if (
+                entry.date == event.date
+                and entry.precision == event.date_precision
+                and (event.sentence_id in entry.sentence_ids or _similar(entry.what, event.what))
+            ):
                 break
         else:
             entry = _Entry(event.date, event.date_precision, event.when_text, event.what)
@@ -115,14 +124,16 @@ def _episode_of(date: dt.date, spans: list[tuple[dt.date, dt.date]], slack: int 
 
 
 def _nearest(date: dt.date, spans: list[tuple[dt.date, dt.date]]) -> int:
-    return 1 + min(range(len(spans)), key=lambda i: max((spans[i][0] - date).days, (date - spans[i][1]).days))
+    return 1 + min(
+        range(len(spans)), key=lambda i: max((spans[i][0] - date).days, (date - spans[i][1]).days)
+    )
 
 
 def _shingles(article: Article) -> set[tuple[str, ...]]:
     out = set()
     for sentence in article.sentences:
         words = re.findall(r"[a-z0-9]+", sentence.text.lower())
-        out |= {tuple(words[i:i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+        out |= {tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
     return out
 
 
@@ -139,7 +150,7 @@ def _link_undated(assigned: dict[str, int], articles: list[Article]) -> None:
         return x
 
     for i, a in enumerate(articles):
-        for b in articles[i + 1:]:
+        for b in articles[i + 1 :]:
             if len(shingles[a.id] & shingles[b.id]) >= 2:
                 parent[root(b.id)] = root(a.id)
     groups: dict[str, list[str]] = {}
@@ -153,7 +164,9 @@ def _link_undated(assigned: dict[str, int], articles: list[Article]) -> None:
                 assigned.setdefault(m, episode)
 
 
-def build_timeline(briefs: list[ArticleBrief], articles: list[Article]) -> tuple[list[TimelineEntry], list[Episode]]:
+def build_timeline(
+    briefs: list[ArticleBrief], articles: list[Article]
+) -> tuple[list[TimelineEntry], list[Episode]]:
     """Dated events of every article as one sorted timeline, and the story's episodes.
 
     Events with a resolved date (verified or code-extracted) become entries; events of
@@ -164,8 +177,10 @@ def build_timeline(briefs: list[ArticleBrief], articles: list[Article]) -> tuple
     for brief in briefs:
         order.setdefault(brief.article_id, len(order))
     by_id = {a.id: a for a in articles}
-    published = {b.article_id: b.date or (by_id[b.article_id].date if b.article_id in by_id else None)
-                 for b in briefs}
+    published = {
+        b.article_id: b.date or (by_id[b.article_id].date if b.article_id in by_id else None)
+        for b in briefs
+    }
     entries = _merge(_events(briefs), published, order)
 
     anchors: dict[str, list[dt.date]] = {aid: ([d] if d else []) for aid, d in published.items()}
@@ -198,29 +213,56 @@ def build_timeline(briefs: list[ArticleBrief], articles: list[Article]) -> tuple
     for entry in entries:
         episode = _episode_of(entry.date, spans)
         if entry.background:
-            episode = (_episode_of(entry.date, spans, GAP_DAYS)
-                       or next((assigned[a] for a in entry.article_ids if a in assigned), None))
-        timeline.append(TimelineEntry(
-            date=entry.date, date_precision=entry.precision, when_text=entry.when_text, what=entry.what,
-            article_ids=sorted(entry.article_ids, key=order.__getitem__), sentence_ids=entry.sentence_ids,
-            episode=episode or _nearest(entry.date, spans),
-        ))
+            episode = _episode_of(entry.date, spans, GAP_DAYS) or next(
+                (assigned[a] for a in entry.article_ids if a in assigned), None
+            )
+        timeline.append(
+            TimelineEntry(
+                date=entry.date,
+                date_precision=entry.precision,
+                when_text=entry.when_text,
+                what=entry.what,
+                article_ids=sorted(entry.article_ids, key=order.__getitem__),
+                sentence_ids=entry.sentence_ids,
+                episode=episode or _nearest(entry.date, spans),
+            )
+        )
     return timeline, _episodes(spans, assigned, anchors, order)
 
 
-def _episodes(spans: list[tuple[dt.date, dt.date]], assigned: dict[str, int],
-              anchors: dict[str, list[dt.date]], order: dict[str, int]) -> list[Episode]:
+def _episodes(
+    spans: list[tuple[dt.date, dt.date]],
+    assigned: dict[str, int],
+    anchors: dict[str, list[dt.date]],
+    order: dict[str, int],
+) -> list[Episode]:
     episodes = []
     undated = sorted((a for a, e in assigned.items() if e == len(spans) + 1), key=order.__getitem__)
     for i, (start, end) in enumerate(spans, 1):
         members = [a for a, e in assigned.items() if e == i]
         if not members:  # only stray anchors of articles that mostly belong elsewhere
-            members = [a for a, dates in anchors.items() if any(_episode_of(d, spans) == i for d in dates)]
+            members = [
+                a for a, dates in anchors.items() if any(_episode_of(d, spans) == i for d in dates)
+            ]
         members.sort(key=order.__getitem__)
         when = start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
-        episodes.append(Episode(id=i, label=f"{when} ({', '.join(members)})", start=start, end=end,
-                                article_ids=members))
+        episodes.append(
+            Episode(
+                id=i,
+                label=f"{when} ({', '.join(members)})",
+                start=start,
+                end=end,
+                article_ids=members,
+            )
+        )
     if undated:
-        episodes.append(Episode(id=len(spans) + 1, label=f"date unknown ({', '.join(undated)})",
-                                start=None, end=None, article_ids=undated))
+        episodes.append(
+            Episode(
+                id=len(spans) + 1,
+                label=f"date unknown ({', '.join(undated)})",
+                start=None,
+                end=None,
+                article_ids=undated,
+            )
+        )
     return episodes

@@ -74,9 +74,18 @@ def make_article(
         for n, (a, b) in enumerate(split_sentences(body), 1)
     ]
     return Article(
-        id=f"a{index}", source=source, title=meta.title, outlet=meta.outlet, date=meta.date,
-        date_text=meta.date_text, url=(url or "").strip() or None, text=body, sentences=sentences,
-        removed_lines=removed, warnings=warnings, sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        id=f"a{index}",
+        source=source,
+        title=meta.title,
+        outlet=meta.outlet,
+        date=meta.date,
+        date_text=meta.date_text,
+        url=(url or "").strip() or None,
+        text=body,
+        sentences=sentences,
+        removed_lines=removed,
+        warnings=warnings,
+        sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
     )
 
 
@@ -125,7 +134,9 @@ def _take_metadata(lines: list[_Line], meta: _Meta, removed: list[str]) -> None:
         if found:
             lines[i].drop = True
             removed.append(lines[i].text)
-            (updated if found.date_kind == "updated" else published).extend([found.date] if found.date else [])
+            (updated if found.date_kind == "updated" else published).extend(
+                [found.date] if found.date else []
+            )
             outlet = outlet or found.outlet
     if date_idx is not None:
         lines[date_idx].drop = True
@@ -137,7 +148,9 @@ def _take_metadata(lines: list[_Line], meta: _Meta, removed: list[str]) -> None:
     if meta.outlet is None and outlet:
         meta.outlet = outlet
     if date_idx is not None and not any(not ln.drop for ln in lines[:date_idx]):
-        _take_outlet_near(lines, meta, date_idx, None, offsets=(1,))  # '20-05-2016 / Rudaw' opening the text
+        _take_outlet_near(
+            lines, meta, date_idx, None, offsets=(1,)
+        )  # '20-05-2016 / Rudaw' opening the text
     title_idx = _take_title(lines, meta)
     if date_idx is not None:
         _take_outlet_near(lines, meta, date_idx, title_idx)
@@ -151,7 +164,7 @@ def _take_leading_date(lines: list[_Line], meta: _Meta) -> None:
         found = leading_date(line.text, numeric=False)
         if found:
             meta.found_dates.append(found)
-            line.text = line.text[found.end:].lstrip()
+            line.text = line.text[found.end :].lstrip()
             return
 
 
@@ -174,7 +187,7 @@ def _take_title(lines: list[_Line], meta: _Meta) -> int | None:
     short = skipped_meta or word_count(lines[nxt].text) <= 30
     candidate, lead = line.text, leading_date(line.text, numeric=True)
     if lead:
-        candidate = line.text[lead.end:].strip()
+        candidate = line.text[lead.end :].strip()
     if not looks_like_title(candidate, has_body_after=True, gap_after=gap_after, next_short=short):
         return None
     meta.title = candidate
@@ -185,7 +198,11 @@ def _take_title(lines: list[_Line], meta: _Meta) -> int | None:
 
 
 def _take_outlet_near(
-    lines: list[_Line], meta: _Meta, date_idx: int, title_idx: int | None, offsets: tuple[int, ...] = (1, -1)
+    lines: list[_Line],
+    meta: _Meta,
+    date_idx: int,
+    title_idx: int | None,
+    offsets: tuple[int, ...] = (1, -1),
 ) -> None:
     """An outlet name on the line just under (or above) the date line."""
     for j in (date_idx + k for k in offsets):
@@ -196,7 +213,7 @@ def _take_outlet_near(
             if text.casefold() == meta.outlet.casefold():
                 lines[j].drop = True
             continue
-        has_body_after = any(not ln.drop for ln in lines[j + 1:])
+        has_body_after = any(not ln.drop for ln in lines[j + 1 :])
         if has_body_after and looks_like_outlet(text):
             meta.outlet = text
             lines[j].drop = True

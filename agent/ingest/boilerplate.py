@@ -63,11 +63,14 @@ _AGENCY = (
 )
 _CAPTION_TAIL = re.compile(
     r"\(\s*(?:(?i:photo|image|picture|photograph|pic|credit|file photo|video)(?i:\s+credit)?\s*[:/]\s*[^()]{1,80}"
-    r"\)(?:\s+[A-Z][a-z]+){0,3}|(?:" + _AGENCY + r")(?:\s*(?i:photos?|images?|pictures?))?(?:\s*[/|,;]\s*[^()]{0,60})?\))"
+    r"\)(?:\s+[A-Z][a-z]+){0,3}|(?:"
+    + _AGENCY
+    + r")(?:\s*(?i:photos?|images?|pictures?))?(?:\s*[/|,;]\s*[^()]{0,60})?\))"
     r"\s*\.?\s*$"
 )
 _CAPTION_HEAD = re.compile(
-    r"(?:photo|image|picture|photograph|pictured|file photo|caption|photo credit|image credit)\s*:\s*\S", re.I
+    r"(?:photo|image|picture|photograph|pictured|file photo|caption|photo credit|image credit)\s*:\s*\S",
+    re.I,
 )
 _TWEET_SIGNATURE = re.compile(
     r"[—–-]\s*[^()\n]{1,60}\(@\w{1,15}\)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\s*$"
@@ -149,7 +152,8 @@ def moderation_score(line: str) -> tuple[bool, int]:
 
 def is_moderation(line: str) -> bool:
     """Comment-policy text addressed to the reader ('we', 'your'...): comments plus two
-    policy terms (moderate, guidelines, approved...), or a list of four kinds of abuse."""
+    policy terms (moderate, guidelines, approved...), or a list of four kinds of abuse.
+    """
     if not _ADDRESSING.search(line):
         return False
     if _COMMENT_TERM.search(line):
@@ -270,5 +274,3 @@ def _line_reason(line: str, mode: str) -> str:
 def _comment_section_noise(line: str) -> bool:
     comments, mods = moderation_score(line)
     return (comments and mods >= 1) or mods >= 2 or is_form_line(line)
-
-

@@ -12,7 +12,9 @@ from ..errors import InputError
 # --------------------------------------------------------------------------- normalisation
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _C1 = re.compile("[\x80-\x9f]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline (tabs, NBSP, thin spaces...)
@@ -93,13 +95,31 @@ _MAGIC = [
     (b"\x00\x00\x01\x00", "an icon image"),
 ]
 _BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 ]
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
-_WESTERN = {"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp1257", "iso8859_9", "cp1254"}
-_LABELS = {"cp1252": "windows-1252", "cp1251": "windows-1251", "latin_1": "iso-8859-1", "utf_16_le": "UTF-16-LE",
-           "utf_16_be": "UTF-16-BE"}
+_WESTERN = {
+    "cp1250",
+    "cp1252",
+    "latin_1",
+    "iso8859_15",
+    "iso8859_2",
+    "mac_roman",
+    "cp1257",
+    "iso8859_9",
+    "cp1254",
+}
+_LABELS = {
+    "cp1252": "windows-1252",
+    "cp1251": "windows-1251",
+    "latin_1": "iso-8859-1",
+    "utf_16_le": "UTF-16-LE",
+    "utf_16_be": "UTF-16-BE",
+}
 
 
 def _sniff_binary(data: bytes, source: str) -> None:
@@ -168,13 +188,17 @@ def decode_bytes(data: bytes, source: str) -> tuple[str, list[str]]:
     if text is None and b"\x00" in data:
         found = _utf16_without_bom(data)
         if not found:
-            raise InputError(f"{source}: contains NUL bytes; this looks like a binary file, not text")
+            raise InputError(
+                f"{source}: contains NUL bytes; this looks like a binary file, not text"
+            )
         text, codec = found
         warnings.append(f"decoded as {_LABELS[codec.replace('-', '_')]} (no byte-order mark)")
     if text is None:
         sample = data[: 1 << 20]
         if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > len(sample) // 20 + 1:
-            raise InputError(f"{source}: mostly control characters; this looks like a binary file, not text")
+            raise InputError(
+                f"{source}: mostly control characters; this looks like a binary file, not text"
+            )
         text = _decode_8bit(data, warnings)
     return normalize_text(text).lstrip("\ufeff"), warnings
 
@@ -187,9 +211,9 @@ def _decode_8bit(data: bytes, warnings: list[str]) -> str:
     found = _detect(data)
     if found:
         text, encoding = found
-        warnings.append(f"not UTF-8; decoded as {_LABELS.get(encoding, encoding.replace('_', '-'))}")
+        warnings.append(
+            f"not UTF-8; decoded as {_LABELS.get(encoding, encoding.replace('_', '-'))}"
+        )
         return text
     warnings.append("not UTF-8; decoded as windows-1252 with replacement characters")
     return data.decode("cp1252", errors="replace")
-
-

@@ -12,8 +12,18 @@ from .segment import split_line
 # --------------------------------------------------------------------------- dates
 
 _MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?"
 _MONTH = (
@@ -33,15 +43,20 @@ _TIME = (
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|(?:GMT|UTC)(?:\s?[+-]\s?\d{1,2}(?::?\d{2})?)?|[A-Z]{2,4}))?)?"
 )
 _DATE_ONLY = [
-    (kind, re.compile(rf"\s*(?:{_WEEKDAY},?\s+)?{form}{_TIME}\s*[.,]?\s*", re.I)) for kind, form in _DATE_FORMS
+    (kind, re.compile(rf"\s*(?:{_WEEKDAY},?\s+)?{form}{_TIME}\s*[.,]?\s*", re.I))
+    for kind, form in _DATE_FORMS
 ]
-_DATE_ANY = [(kind, re.compile(rf"(?<![\w/.-]){form}(?![\w/-]|\.\d)", re.I)) for kind, form in _DATE_FORMS]
+_DATE_ANY = [
+    (kind, re.compile(rf"(?<![\w/.-]){form}(?![\w/-]|\.\d)", re.I)) for kind, form in _DATE_FORMS
+]
 _WEEKDAY_LEAD = [
     (kind, re.compile(rf"\s*{_WEEKDAY},?\s+{form}(?:,|\s*[-–—:])?\s*(?=[A-Z“\"'‘(])", re.I))
     for kind, form in _DATE_FORMS
     if kind in ("mdy", "dmy")
 ]
-_YMD_LEAD = re.compile(rf"\s*(?P<y>{_YEAR})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})\s+(?=\S)")
+_YMD_LEAD = re.compile(
+    rf"\s*(?P<y>{_YEAR})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})\s+(?=\S)"
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +103,9 @@ def parse_date_line(line: str) -> DateMatch | None:
         if m:
             built = _build(kind, m)
             if built:
-                return DateMatch(built[0], line.strip().rstrip(".,").strip(), 0, len(line), built[1])
+                return DateMatch(
+                    built[0], line.strip().rstrip(".,").strip(), 0, len(line), built[1]
+                )
     return None
 
 
@@ -106,7 +123,8 @@ def find_date(text: str) -> DateMatch | None:
 
 def leading_date(line: str, *, numeric: bool) -> DateMatch | None:
     """A date opening a line that goes on with text: 'Saturday, March 26, 2005 Up to...'
-    (weekday required) or, with numeric=True, '2005/01/08 Tsunami aid...'."""
+    (weekday required) or, with numeric=True, '2005/01/08 Tsunami aid...'.
+    """
     forms = [("ymd", _YMD_LEAD)] if numeric else _WEEKDAY_LEAD
     for kind, rx in forms:
         m = rx.match(line)
@@ -121,7 +139,9 @@ def parse_date_value(value: str) -> DateMatch | None:
     """Parse a date given as metadata (ISO, the formats above, or whatever dateutil reads)."""
     value = value.strip()
     try:
-        return DateMatch(dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date(), value, 0, len(value))
+        return DateMatch(
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date(), value, 0, len(value)
+        )
     except ValueError:
         pass
     found = parse_date_line(value) or find_date(value)
@@ -131,7 +151,7 @@ def parse_date_value(value: str) -> DateMatch | None:
 
 
 def _dateutil_date(value: str) -> DateMatch | None:
-    """dateutil as a last resort, refusing values that lack a day or a month."""
+    """Dateutil as a last resort, refusing values that lack a day or a month."""
     try:
         from dateutil import parser as du_parser
 
@@ -150,7 +170,9 @@ _META_PREFIX = re.compile(
     r"(?: on| at)?\s*[:\-–—]?\s*(?P<rest>.*)",
     re.I,
 )
-_BYLINE = re.compile(r"(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|al|bin|la))*", re.U)
+_BYLINE = re.compile(
+    r"(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|al|bin|la))*", re.U
+)
 _SOURCE = re.compile(r"(?:source|via)\s*:\s*(?P<outlet>\S.*)", re.I)
 _SEGMENT_SPLIT = re.compile(r"\s*[|•·]\s*")
 _ABBREV_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Jr|Sr|Inc|Co|Corp|Ltd|St)\.)$")
@@ -172,14 +194,18 @@ def looks_like_outlet(line: str) -> bool:
         return False
     if not all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words):
         return False
-    if words[0].lower() in _SMALL_WORDS - {"the", "al", "el", "la", "le"} or words[0].lower() == "by":
+    if (
+        words[0].lower() in _SMALL_WORDS - {"the", "al", "el", "la", "le"}
+        or words[0].lower() == "by"
+    ):
         return False
     return not (line.replace(" ", "").isdigit() or find_date(line) or is_ui_line(line))
 
 
 def looks_like_title(line: str, *, has_body_after: bool, gap_after: bool, next_short: bool) -> bool:
     """A short headline line: <= 200 chars and 25 words, one sentence, no closing period
-    (except after an abbreviation such as 'U.S.'), followed by a blank or a short line."""
+    (except after an abbreviation such as 'U.S.'), followed by a blank or a short line.
+    """
     if not has_body_after or not (gap_after or next_short):
         return False
     if len(line) > 200 or not 1 <= word_count(line) <= 25:
@@ -193,7 +219,8 @@ def looks_like_title(line: str, *, has_body_after: bool, gap_after: bool, next_s
 
 def parse_meta_line(line: str) -> MetaLine | None:
     """A dateline/byline such as 'Published: May 3, 2021', 'By Jane Doe | Daily Planet',
-    'Source: Daily Planet' or 'By Jane Doe | Updated 4 May 2021'. None for anything else."""
+    'Source: Daily Planet' or 'By Jane Doe | Updated 4 May 2021'. None for anything else.
+    """
     if word_count(line) > 20:
         return None
     segments = [seg for seg in _SEGMENT_SPLIT.split(line.strip()) if seg]
@@ -227,5 +254,3 @@ def parse_meta_line(line: str) -> MetaLine | None:
     if outlet is None and len(pending) == 1:
         outlet = pending[0]
     return MetaLine(date, kind if date else None, outlet)
-
-

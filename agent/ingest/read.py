@@ -42,7 +42,9 @@ class _Record:
     explicit: bool = True  # an error (not a skip) when it holds no article text
 
 
-def load_inputs(paths: Sequence[str | os.PathLike[str]], stdin: IO[bytes] | IO[str] | None = None) -> list[Article]:
+def load_inputs(
+    paths: Sequence[str | os.PathLike[str]], stdin: IO[bytes] | IO[str] | None = None
+) -> list[Article]:
     """Read every input into Articles numbered a1..aN in the order given.
 
     A path may be a .txt/.md file, a directory (its *.txt, *.md, *.markdown, *.jsonl files,
@@ -56,7 +58,9 @@ def load_inputs(paths: Sequence[str | os.PathLike[str]], stdin: IO[bytes] | IO[s
     names = [os.fspath(p) for p in paths]
     if not names:
         if stdin is None:
-            raise InputError("no input: give article files, a directory, a .jsonl file, or - for stdin")
+            raise InputError(
+                "no input: give article files, a directory, a .jsonl file, or - for stdin"
+            )
         names = ["-"]
     if names.count("-") > 1:
         raise InputError("-: stdin can be read only once")
@@ -101,7 +105,9 @@ def _read_path(path: Path, name: str) -> list[_Record]:
     return _records_from_text(text, name, path.suffix.lower(), warnings)
 
 
-def _records_from_text(text: str, name: str, suffix: str, warnings: list[str], explicit: bool = True) -> list[_Record]:
+def _records_from_text(
+    text: str, name: str, suffix: str, warnings: list[str], explicit: bool = True
+) -> list[_Record]:
     if not text.strip():
         raise InputError(f"{name}: file is empty (only whitespace)")
     if suffix == ".jsonl":
@@ -115,7 +121,11 @@ def _records_from_text(text: str, name: str, suffix: str, warnings: list[str], e
 
 def _read_dir(path: Path, name: str) -> list[_Record]:
     try:
-        entries = sorted(p for p in path.iterdir() if p.suffix.lower() in DIR_SUFFIXES and not p.name.startswith("."))
+        entries = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() in DIR_SUFFIXES and not p.name.startswith(".")
+        )
     except OSError as err:
         raise InputError(f"{name}: cannot list directory ({err.strerror or err})") from None
     records: list[_Record] = []
@@ -138,7 +148,9 @@ def _read_dir(path: Path, name: str) -> list[_Record]:
             rec.explicit = False
         records.extend(found)
     if not records:
-        raise InputError(f"{name}: no readable articles (looked for *.txt, *.md, *.markdown, *.jsonl)")
+        raise InputError(
+            f"{name}: no readable articles (looked for *.txt, *.md, *.markdown, *.jsonl)"
+        )
     return records
 
 
@@ -183,22 +195,25 @@ def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[_Record]:
         except ValueError as err:
             raise _MalformedInput(f"{where}: not valid JSON ({getattr(err, 'msg', err)})") from None
         if not isinstance(obj, dict):
-            raise _MalformedInput(f"{where}: expected a JSON object with a \"text\" field")
+            raise _MalformedInput(f'{where}: expected a JSON object with a "text" field')
         body = obj.get("text")
         if not isinstance(body, str) or not body.strip():
-            raise _MalformedInput(f"{where}: no non-empty \"text\" field")
+            raise _MalformedInput(f'{where}: no non-empty "text" field')
         meta = {}
-        for key, target in (("title", "title"), ("outlet", "outlet"), ("source", "outlet"), ("date", "date"),
-                            ("url", "url")):
+        for key, target in (
+            ("title", "title"),
+            ("outlet", "outlet"),
+            ("source", "outlet"),
+            ("date", "date"),
+            ("url", "url"),
+        ):
             value = obj.get(key)
             if value is None or (isinstance(value, str) and not value.strip()) or target in meta:
                 continue
             if not isinstance(value, str):
-                raise _MalformedInput(f"{where}: field \"{key}\" must be a string")
+                raise _MalformedInput(f'{where}: field "{key}" must be a string')
             meta[target] = value.strip()
         records.append(_Record(body, f"{name}:{lineno}", meta, list(warnings), explicit=False))
     if not records:
         raise InputError(f"{name}: no articles in the JSONL file")
     return records
-
-

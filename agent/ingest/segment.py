@@ -10,7 +10,9 @@ _TITLES = frozenset(
     "mr mrs ms dr prof gen sen rep gov lt col capt sgt maj adm cmdr rev hon pres supt det insp brig cpl pvt fr "
     "st mt ft messrs mme mlle gens reps sens lieut cmdt".split()
 )
-_BEFORE_NUMBER = frozenset("no nos vol art p pp fig ch sec para jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_BEFORE_NUMBER = frozenset(
+    "no nos vol art p pp fig ch sec para jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
 _NEVER = frozenset("e.g i.e vs v cf approx ca viz al".split())
 _AMBIGUOUS = frozenset(
     "jr sr inc corp co ltd bros plc llc etc ala ariz ark calif colo conn del fla ga ill kan ky la md mich minn mo "
@@ -49,7 +51,7 @@ def _is_boundary(line: str, punct: re.Match[str], nxt_at: int) -> bool:
     begin = punct.start()
     while begin > 0 and not line[begin - 1].isspace() and punct.start() - begin < 40:
         begin -= 1
-    token = line[begin: punct.start()].lstrip(_OPENERS)
+    token = line[begin : punct.start()].lstrip(_OPENERS)
     core = token.lower()
     next_word = _NEXT_WORD.match(line, nxt_at)
     starter = (next_word is not None and next_word.group().lower() in _STARTERS) or nxt in _OPENERS

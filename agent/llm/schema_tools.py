@@ -47,7 +47,15 @@ def _walk(node: Any, fn) -> Any:
     for key, value in node.items():
         if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
             out[key] = {k: _walk(v, fn) for k, v in value.items()}
-        elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties", "not", "prefixItems"):
+        elif key in (
+            "items",
+            "anyOf",
+            "oneOf",
+            "allOf",
+            "additionalProperties",
+            "not",
+            "prefixItems",
+        ):
             out[key] = _walk(value, fn)
         else:
             out[key] = value
@@ -256,7 +264,11 @@ def example_instance(schema: Schema, root: Schema | None = None, depth: int = 0)
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in node:
         props = node.get("properties", {})
-        return {name: example_instance(props[name], root, depth + 1) for name in node.get("required", []) if name in props}
+        return {
+            name: example_instance(props[name], root, depth + 1)
+            for name in node.get("required", [])
+            if name in props
+        }
     if kind == "array":
         n = int(node.get("minItems", 0))
         return [example_instance(node.get("items", {}), root, depth + 1) for _ in range(n)]

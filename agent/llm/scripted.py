@@ -54,7 +54,8 @@ _SENTENCE_LINE = re.compile(rf"^({SENTENCE_ID}): ", re.M)
 
 def count_pieces(text: str) -> int:
     """Tokens of `text` by the scripted counter: one per run of word characters and one per
-    other non-space character (so JSON punctuation counts, as it does for real tokenizers)."""
+    other non-space character (so JSON punctuation counts, as it does for real tokenizers).
+    """
     return sum(1 for _ in _PIECE.finditer(text or ""))
 
 

@@ -101,14 +101,16 @@ def coerce_to_schema(data: Any, schema: dict[str, Any]) -> tuple[Any, list[str]]
     notes: list[str] = []
     props = schema.get("properties", {})
     if isinstance(data, dict) and len(data) == 1 and props:
-        (key, inner), = data.items()
+        ((key, inner),) = data.items()
         if key not in props and isinstance(inner, dict) and set(inner) & set(props):
             notes.append(f"unwrapped the reply from its {key!r} key")
             data = inner
     return _coerce(data, schema, schema, "", notes), notes
 
 
-def _coerce(value: Any, node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]) -> Any:
+def _coerce(
+    value: Any, node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]
+) -> Any:
     node = resolve(node, root)
     for key in ("anyOf", "oneOf"):
         if key in node:
@@ -127,7 +129,9 @@ def _coerce(value: Any, node: dict[str, Any], root: dict[str, Any], path: str, n
     return value
 
 
-def _coerce_object(value: dict[str, Any], node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]) -> dict[str, Any]:
+def _coerce_object(
+    value: dict[str, Any], node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]
+) -> dict[str, Any]:
     props = node.get("properties", {})
     out = {}
     for key, item in value.items():
@@ -141,7 +145,9 @@ def _coerce_object(value: dict[str, Any], node: dict[str, Any], root: dict[str, 
     return out
 
 
-def _coerce_array(value: Any, node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]) -> Any:
+def _coerce_array(
+    value: Any, node: dict[str, Any], root: dict[str, Any], path: str, notes: list[str]
+) -> Any:
     items = resolve(node.get("items", {}), root)
     if isinstance(value, str) and items.get("type") == "string":
         notes.append(f"wrapped the string at {path or 'reply'} in a list")
@@ -155,10 +161,20 @@ def _coerce_array(value: Any, node: dict[str, Any], root: dict[str, Any], path: 
     return [_coerce(item, items, root, f"{path}[{i}]", notes) for i, item in enumerate(value)]
 
 
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
 
 
-def _matching_branch(value: Any, branches: list[dict[str, Any]], root: dict[str, Any]) -> dict[str, Any] | None:
+def _matching_branch(
+    value: Any, branches: list[dict[str, Any]], root: dict[str, Any]
+) -> dict[str, Any] | None:
     wanted = _JSON_TYPES.get(type(value))
     for branch in branches:
         node = resolve(branch, root)
@@ -180,10 +196,22 @@ def _check_reply(
     text = completion.text or ""
     if completion.refusal or (completion.finish_reason == "content_filter" and not text.strip()):
         why = " ".join((completion.refusal or "content filter").split())[:200]
-        return None, _Problem("refusal", f"the model refused: {why}", "it was a refusal. The task is a neutral description of published news text; answer with the JSON object."), []
+        return (
+            None,
+            _Problem(
+                "refusal",
+                f"the model refused: {why}",
+                "it was a refusal. The task is a neutral description of published news text; answer with the JSON object.",
+            ),
+            [],
+        )
     if not text.strip():
         cut = completion.finish_reason == "length"
-        return None, _Problem("length" if cut else "empty", "the reply was empty", "it was empty."), []
+        return (
+            None,
+            _Problem("length" if cut else "empty", "the reply was empty", "it was empty."),
+            [],
+        )
     data, parse_error = parse_json_object(text)
     notes: list[str] = []
     if parse_error is not None and lenient and completion.finish_reason == "length":
@@ -199,9 +227,18 @@ def _check_reply(
             return model_cls.model_validate(data), None, notes
         except ValidationError as err:
             details = validation_lines(err, limit=MAX_LISTED_ERRORS)
-            problem = _Problem("schema", f"the reply failed the schema: {details[0]}", "it does not match the schema:", details)
+            problem = _Problem(
+                "schema",
+                f"the reply failed the schema: {details[0]}",
+                "it does not match the schema:",
+                details,
+            )
     else:
-        problem = _Problem("invalid_json", f"the reply is not JSON: {parse_error}", f"it is not valid JSON: {parse_error}.")
+        problem = _Problem(
+            "invalid_json",
+            f"the reply is not JSON: {parse_error}",
+            f"it is not valid JSON: {parse_error}.",
+        )
     if completion.finish_reason == "length":
         problem = _Problem(
             "length",
@@ -211,14 +248,18 @@ def _check_reply(
     return None, problem, notes
 
 
-def _repair_messages(base: list[dict[str, str]], reply: str, problem: _Problem, prompt_id: str) -> list[dict[str, str]]:
+def _repair_messages(
+    base: list[dict[str, str]], reply: str, problem: _Problem, prompt_id: str
+) -> list[dict[str, str]]:
     echoed = reply if len(reply) <= REPLY_ECHO_CHARS else reply[:REPLY_ECHO_CHARS] + " ...(cut)"
     errors = "\n".join(f"- {line}" for line in problem.details)
     user = load_prompt(prompt_id).render(problem=problem.repair, errors=errors)[1]
     return [*base, {"role": "assistant", "content": echoed}, user]
 
 
-def _prompted_messages(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
+def _prompted_messages(
+    messages: list[dict[str, str]], schema: dict[str, Any]
+) -> list[dict[str, str]]:
     """Messages with the schema appended to the last user message (prompted mode)."""
     out = [dict(m) for m in messages]
     note = (
@@ -233,8 +274,6 @@ def _prompted_messages(messages: list[dict[str, str]], schema: dict[str, Any]) -
 
 
 # --------------------------------------------------------------------------- modes
-
-
 
 
 # --------------------------------------------------------------------------- the loop
@@ -258,13 +297,25 @@ class _Run:
         r.mode = request.mode
         r.last_text = completion.text if completion.text else completion.refusal
         cost = call_cost(self.backend, completion, self.pricing)
-        r.usage = r.usage.add(Usage(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens, cost_usd=cost))
+        r.usage = r.usage.add(
+            Usage(
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                cost_usd=cost,
+            )
+        )
 
     def fail(self, kind: str, message: str, attempts: int | None = None) -> StructuredResult:
         r = self.result
         last = r.last_text[:LAST_OUTPUT_CHARS] if r.last_text else None
         line = " ".join(message.split())[:400]
-        r.error = ModelError(kind=kind, message=line, attempts=r.attempts if attempts is None else attempts, last_output=last, usage=r.usage)  # type: ignore[arg-type]
+        r.error = ModelError(
+            kind=kind,
+            message=line,
+            attempts=r.attempts if attempts is None else attempts,
+            last_output=last,
+            usage=r.usage,
+        )  # type: ignore[arg-type]
         return self.finish()
 
     def finish(self) -> StructuredResult:
@@ -307,17 +358,25 @@ def complete_structured(
         mode = modes.current
         base = _prompted_messages(messages, schema) if mode == "prompted" else list(messages)
         request = Request(
-            messages=conversation if conversation is not None else base, schema=schema,
-            schema_name=model_cls.__name__, mode=mode, max_tokens=max_tokens, temperature=temperature,
+            messages=conversation if conversation is not None else base,
+            schema=schema,
+            schema_name=model_cls.__name__,
+            mode=mode,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
         if before_call is not None:
             before_call(request)
         try:
             completion = backend.complete(request)
         except ModeRejected as err:
-            run.result.warnings.append(f"structured mode {mode} rejected by the endpoint, falling back ({_short(err)})")
+            run.result.warnings.append(
+                f"structured mode {mode} rejected by the endpoint, falling back ({_short(err)})"
+            )
             if not modes.refuse(mode):
-                return run.fail("other", f"the endpoint rejected every structured mode: {_short(err)}")
+                return run.fail(
+                    "other", f"the endpoint rejected every structured mode: {_short(err)}"
+                )
             continue
         except TransportError as err:
             run.result.transport_retries += max(0, err.attempts - 1)
@@ -335,14 +394,20 @@ def complete_structured(
         run.result.warnings.extend(f"lenient: {note}" for note in notes)
         if problem is None:
             if completion.finish_reason == "length" and SALVAGED not in notes:
-                run.result.warnings.append("the reply reached the token limit but was complete and valid")
+                run.result.warnings.append(
+                    "the reply reached the token limit but was complete and valid"
+                )
             run.result.value = value
             return run.finish()
         refusals += problem.kind == "refusal"
         if run.result.reasks >= max_reasks or refusals >= 2:
-            return run.fail(problem.kind, f"{problem.message} (after {run.result.attempts} attempt(s))")
+            return run.fail(
+                problem.kind, f"{problem.message} (after {run.result.attempts} attempt(s))"
+            )
         run.result.reasks += 1
-        conversation = _repair_messages(base, completion.text or completion.refusal or "", problem, repair_prompt_id)
+        conversation = _repair_messages(
+            base, completion.text or completion.refusal or "", problem, repair_prompt_id
+        )
 
 
 def _short(err: Exception) -> str:

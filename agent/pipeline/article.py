@@ -47,8 +47,15 @@ class ExtractionOutcome:
 
 
 def _meta_line(article: Article) -> str:
-    parts = [p for p in (article.title and f"title: {article.title}", article.outlet and f"outlet: {article.outlet}",
-                         article.date and f"published: {article.date.isoformat()}") if p]
+    parts = [
+        p
+        for p in (
+            article.title and f"title: {article.title}",
+            article.outlet and f"outlet: {article.outlet}",
+            article.date and f"published: {article.date.isoformat()}",
+        )
+        if p
+    ]
     return (" (" + "; ".join(parts) + ")") if parts else ""
 
 
@@ -57,27 +64,45 @@ def _sentence_lines(sentences: list[Sentence], redact: Collection[str] = ()) -> 
     return "\n".join(f"{s.id}: {REDACTED if s.id in redact else s.text}" for s in sentences)
 
 
-def _hint_lines(article: Article, sentences: list[Sentence] | None, redact: Collection[str] = (),
-                quotes: list[Quote] | None = None) -> list[str]:
+def _hint_lines(
+    article: Article,
+    sentences: list[Sentence] | None,
+    redact: Collection[str] = (),
+    quotes: list[Quote] | None = None,
+) -> list[str]:
     """Quotes found by code in `sentences` (None: the whole article), none from redacted ones."""
     from ..extract.quotes import extract_quotes
 
     ids = {s.id for s in (article.sentences if sentences is None else sentences)} - set(redact)
-    return [f'- {q.speaker or "unknown speaker"} ({q.sentence_id}): "{q.text[:200]}"'
-            for q in (extract_quotes(article) if quotes is None else quotes) if q.sentence_id in ids]
+    return [
+        f'- {q.speaker or "unknown speaker"} ({q.sentence_id}): "{q.text[:200]}"'
+        for q in (extract_quotes(article) if quotes is None else quotes)
+        if q.sentence_id in ids
+    ]
 
 
-def _hints(article: Article, sentences: list[Sentence], redact: Collection[str] = (),
-           quotes: list[Quote] | None = None) -> str:
+def _hints(
+    article: Article,
+    sentences: list[Sentence],
+    redact: Collection[str] = (),
+    quotes: list[Quote] | None = None,
+) -> str:
     """Quotes in quotation marks found by code, offered so the model need not hunt for them."""
     lines = _hint_lines(article, sentences, redact, quotes)[:MAX_HINTS]
     if not lines:
         return ""
-    return "Quotes found in the text (copy them exactly if you use them):\n" + "\n".join(lines) + "\n"
+    return (
+        "Quotes found in the text (copy them exactly if you use them):\n" + "\n".join(lines) + "\n"
+    )
 
 
-def build_messages(article: Article, sentences: list[Sentence], version: str | None = None,
-                   redact: Collection[str] = (), quotes: list[Quote] | None = None) -> list[dict[str, str]]:
+def build_messages(
+    article: Article,
+    sentences: list[Sentence],
+    version: str | None = None,
+    redact: Collection[str] = (),
+    quotes: list[Quote] | None = None,
+) -> list[dict[str, str]]:
     """The prompt for `sentences` of the article (`quotes`: code's quotes, when known)."""
     prompt = load_prompt("article", version)
     return prompt.render(
@@ -89,17 +114,23 @@ def build_messages(article: Article, sentences: list[Sentence], version: str | N
     )
 
 
-def _overhead(article: Article, backend: Backend, version: str | None, redact: Collection[str],
-              quotes: list[Quote] | None = None) -> int:
+def _overhead(
+    article: Article,
+    backend: Backend,
+    version: str | None,
+    redact: Collection[str],
+    quotes: list[Quote] | None = None,
+) -> int:
     """Worst-case prompt tokens besides the chunk's sentences: the prompt, the longest quote
     hints, the schema (prompted mode puts it in the prompt) and a re-ask (echoed reply and
-    the repair message)."""
+    the repair message).
+    """
     count = backend.count_tokens
     prompt = count("\n".join(m["content"] for m in build_messages(article, [], version)))
-    hints = sorted((count(line) + 1 for line in _hint_lines(article, None, redact, quotes)), reverse=True)[:MAX_HINTS]
+    hints = sorted(
+        (count(line) + 1 for line in _hint_lines(article, None, redact, quotes)), reverse=True
+    )[:MAX_HINTS]
     return prompt + sum(hints) + 60 + reask_reserve(backend, ArticleDraft.model_json_schema())
-
-
 
 
 def _sentence_id_fields() -> int:
@@ -107,9 +138,16 @@ def _sentence_id_fields() -> int:
     return json.dumps(ArticleDraft.model_json_schema()).count(json.dumps(SENTENCE_ID_PATTERN))
 
 
-def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks: int, version: str | None = None,
-                redact: Collection[str] = (), quotes: list[Quote] | None = None,
-                prompted: bool | None = None) -> tuple[list[list[Sentence]], int]:
+def plan_chunks(
+    article: Article,
+    backend: Backend,
+    max_tokens: int,
+    max_chunks: int,
+    version: str | None = None,
+    redact: Collection[str] = (),
+    quotes: list[Quote] | None = None,
+    prompted: bool | None = None,
+) -> tuple[list[list[Sentence]], int]:
     """Split an article's sentences into chunks whose requests fit the context window.
 
     Returns (chunks, sentences_left_out): beyond `max_chunks` the remaining sentences are
@@ -139,7 +177,6 @@ def plan_chunks(article: Article, backend: Backend, max_tokens: int, max_chunks:
     return kept, left_out
 
 
-
 def merge_drafts(drafts: list[ArticleDraft]) -> ArticleDraft:
     """Merge chunk drafts: headline and summary of the first chunk, lists concatenated."""
     if len(drafts) == 1:
@@ -157,12 +194,15 @@ def merge_drafts(drafts: list[ArticleDraft]) -> ArticleDraft:
     )
 
 
-
-def _chunk_flags(outcome: ExtractionOutcome, article: Article, chunks: int, left_out: int, max_chunks: int) -> None:
+def _chunk_flags(
+    outcome: ExtractionOutcome, article: Article, chunks: int, left_out: int, max_chunks: int
+) -> None:
     if chunks > 1:
         outcome.flags.append(f"chunked:{chunks}")
-        outcome.warnings.append(f"{article.id}: too long for one request; sent in {chunks} chunks whose drafts were "
-                                "merged (headline from the first chunk, lists concatenated)")
+        outcome.warnings.append(
+            f"{article.id}: too long for one request; sent in {chunks} chunks whose drafts were "
+            "merged (headline from the first chunk, lists concatenated)"
+        )
     if left_out:
         outcome.flags.append(f"sentences_not_sent_to_model:{left_out}")
         outcome.warnings.append(
@@ -195,8 +235,16 @@ def extract_article(
     from ..extract.quotes import extract_quotes
 
     quotes = extract_quotes(article)  # once: on a long article finding quotes takes a while
-    chunks, left_out = plan_chunks(article, backend, max_tokens, max_chunks, prompt_version, redact, quotes,
-                                   prompted=modes.current == "prompted")
+    chunks, left_out = plan_chunks(
+        article,
+        backend,
+        max_tokens,
+        max_chunks,
+        prompt_version,
+        redact,
+        quotes,
+        prompted=modes.current == "prompted",
+    )
     outcome = ExtractionOutcome(draft=None, error=None, calls=[])
     _chunk_flags(outcome, article, len(chunks), left_out, max_chunks)
     drafts: list[ArticleDraft] = []
@@ -207,15 +255,27 @@ def extract_article(
         meter = Meter(backend, after_call, pricing)
         try:
             result = complete_structured(
-                backend, build_messages(article, sentences, prompt_version, redact, quotes), ArticleDraft,
-                max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=meter,
-                pricing=pricing, modes=modes,
-                schema=with_id_enums(ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]),
+                backend,
+                build_messages(article, sentences, prompt_version, redact, quotes),
+                ArticleDraft,
+                max_tokens=max_tokens,
+                max_reasks=max_reasks,
+                before_call=before_call,
+                after_call=meter,
+                pricing=pricing,
+                modes=modes,
+                schema=with_id_enums(
+                    ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]
+                ),
             )
         except BudgetExceeded as exc:
             result = meter.stopped(exc)
         if result.attempts or result.error is None or result.error.kind != "budget":
-            outcome.calls.append(call_record(purpose, f"article/{prompt_version or load_prompt('article').version}", result))
+            outcome.calls.append(
+                call_record(
+                    purpose, f"article/{prompt_version or load_prompt('article').version}", result
+                )
+            )
         outcome.warnings.extend(f"{purpose}: {w}" for w in result.warnings)
         spent = spent.add(result.usage)
         attempts += calls_made(result)
@@ -229,7 +289,9 @@ def extract_article(
         outcome.draft = merge_drafts(drafts)
         if outcome.error is not None:
             outcome.flags.append("some_chunks_failed")
-            outcome.warnings.append(f"{article.id}: some chunks failed ({outcome.error.kind}); the brief rests on the others")
+            outcome.warnings.append(
+                f"{article.id}: some chunks failed ({outcome.error.kind}); the brief rests on the others"
+            )
             outcome.error = None
     elif outcome.error is not None:
         outcome.error = outcome.error.model_copy(update={"attempts": attempts, "usage": spent})
@@ -256,20 +318,34 @@ def make_job(article: Article, flags: list[str]) -> Job:
     return Job(article, view, suspects, flags)
 
 
-def process_article(job: Job, backend: Backend | None, options: RunOptions, budget: Budget,
-                    modes: ModeState | None = None) -> ArticleResult:
+def process_article(
+    job: Job,
+    backend: Backend | None,
+    options: RunOptions,
+    budget: Budget,
+    modes: ModeState | None = None,
+) -> ArticleResult:
     warnings = [injection.warning(job.article, job.suspects)] if job.suspects else []
     if backend is None:
         return ArticleResult(finalize_article(job.view, None, None, job.flags), [], warnings)
     if budget.exhausted:
-        error = ModelError(kind="budget", message="not sent: the run's budget was used up", attempts=0)
+        error = ModelError(
+            kind="budget", message="not sent: the run's budget was used up", attempts=0
+        )
         return ArticleResult(finalize_article(job.view, None, error, job.flags), [], warnings)
     try:
         outcome = extract_article(
-            backend, job.article, max_tokens=options.article_max_tokens, max_reasks=options.max_reasks,
-            max_chunks=options.max_chunks, prompt_version=options.prompt_versions.get("article"),
-            before_call=budget.before_call, after_call=budget.after_call, pricing=options.pricing,
-            redact=job.suspects, modes=modes,
+            backend,
+            job.article,
+            max_tokens=options.article_max_tokens,
+            max_reasks=options.max_reasks,
+            max_chunks=options.max_chunks,
+            prompt_version=options.prompt_versions.get("article"),
+            before_call=budget.before_call,
+            after_call=budget.after_call,
+            pricing=options.pricing,
+            redact=job.suspects,
+            modes=modes,
         )
     except BudgetExceeded as exc:
         outcome = ExtractionOutcome(draft=None, error=budget_error(exc), calls=[])
@@ -279,5 +355,3 @@ def process_article(job: Job, backend: Backend | None, options: RunOptions, budg
     if job.suspects:
         brief = injection.drop_echoes(brief, job.article, job.view, job.suspects)
     return ArticleResult(brief, outcome.calls, [*warnings, *outcome.warnings])
-
-

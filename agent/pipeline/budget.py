@@ -21,8 +21,13 @@ from ..llm.pricing import estimate_cost
 
 
 class Budget:
-    def __init__(self, backend: Backend | None, max_cost: float | None = None, max_tokens: int | None = None,
-                 pricing: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        backend: Backend | None,
+        max_cost: float | None = None,
+        max_tokens: int | None = None,
+        pricing: dict[str, Any] | None = None,
+    ):
         self.backend = backend
         self.max_cost = max_cost
         self.max_tokens = max_tokens
@@ -32,7 +37,9 @@ class Budget:
         self.exhausted = False
         self.warnings: list[str] = []
         self._lock = threading.Lock()
-        self._reserved: dict[int, tuple[int, float]] = {}  # thread id -> worst case of its call in flight
+        self._reserved: dict[
+            int, tuple[int, float]
+        ] = {}  # thread id -> worst case of its call in flight
 
     @property
     def limited(self) -> bool:
@@ -56,14 +63,29 @@ class Budget:
             self._reserved.pop(me, None)
             held_tokens = sum(t for t, _ in self._reserved.values())
             held_cost = sum(c for _, c in self._reserved.values())
-            over_tokens = self.max_tokens is not None and self.spent_tokens + held_tokens + tokens > self.max_tokens
-            over_cost = self.max_cost is not None and self.spent_cost + held_cost + cost > self.max_cost
+            over_tokens = (
+                self.max_tokens is not None
+                and self.spent_tokens + held_tokens + tokens > self.max_tokens
+            )
+            over_cost = (
+                self.max_cost is not None and self.spent_cost + held_cost + cost > self.max_cost
+            )
             if over_tokens or over_cost:
                 self.exhausted = True
-                flight = (f", {held_tokens} in flight" if over_tokens else f", {held_cost:.4f} in flight") if self._reserved else ""
-                what = (f"--max-tokens {self.max_tokens} (spent {self.spent_tokens}{flight}, next call up to {tokens})"
-                        if over_tokens else
-                        f"--max-cost {self.max_cost} USD (spent {self.spent_cost:.4f}{flight}, next call up to {cost:.4f})")
+                flight = (
+                    (
+                        f", {held_tokens} in flight"
+                        if over_tokens
+                        else f", {held_cost:.4f} in flight"
+                    )
+                    if self._reserved
+                    else ""
+                )
+                what = (
+                    f"--max-tokens {self.max_tokens} (spent {self.spent_tokens}{flight}, next call up to {tokens})"
+                    if over_tokens
+                    else f"--max-cost {self.max_cost} USD (spent {self.spent_cost:.4f}{flight}, next call up to {cost:.4f})"
+                )
                 message = f"budget reached: {what}; stopping model calls, keeping what is done"
                 if not self.warnings:
                     self.warnings.append(message)
@@ -73,7 +95,9 @@ class Budget:
     def after_call(self, request: Request, completion: Completion) -> None:
         if self.backend is None:
             return
-        cost = estimate_cost(self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing)
+        cost = estimate_cost(
+            self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing
+        )
         with self._lock:
             self._reserved.pop(threading.get_ident(), None)
             self.spent_tokens += completion.prompt_tokens + completion.completion_tokens

@@ -23,13 +23,13 @@ from ..schemas import CallRecord, ModelError, Usage
 
 def reask_reserve(backend: Backend, schema: dict[str, Any]) -> int:
     """Tokens a request may add to its prompt: the schema (prompted mode writes it into the
-    prompt) and a re-ask (the echoed bad reply and the repair message)."""
+    prompt) and a re-ask (the echoed bad reply and the repair message).
+    """
     count = backend.count_tokens
     schema_tokens = count(json.dumps(compact_schema(schema), separators=(",", ":"))) + 40
     errors = "\n".join(f"- {'x' * 100}" for _ in range(MAX_LISTED_ERRORS + 1))
     repair = count(load_prompt("repair").render(problem="y" * 200, errors=errors)[1]["content"])
     return schema_tokens + repair + REPLY_ECHO_CHARS // 3 + 10
-
 
 
 def call_record(purpose: str, prompt_id: str, result: StructuredResult) -> CallRecord:
@@ -47,12 +47,17 @@ def call_record(purpose: str, prompt_id: str, result: StructuredResult) -> CallR
     )
 
 
-
 class Meter:
     """Counts the completions of one chunk (passed on to `after_call`), so the tokens of
-    attempts made before a budget stop still count."""
+    attempts made before a budget stop still count.
+    """
 
-    def __init__(self, backend: Backend, after_call: Callable[..., None] | None, pricing: dict[str, Any] | None):
+    def __init__(
+        self,
+        backend: Backend,
+        after_call: Callable[..., None] | None,
+        pricing: dict[str, Any] | None,
+    ):
         self.backend, self.after_call, self.pricing = backend, after_call, pricing
         self.attempts = 0
         self.usage = Usage()
@@ -62,17 +67,33 @@ class Meter:
         self.attempts += 1
         self.last = completion
         cost = call_cost(self.backend, completion, self.pricing)
-        self.usage = self.usage.add(Usage(prompt_tokens=completion.prompt_tokens,
-                                          completion_tokens=completion.completion_tokens, cost_usd=cost))
+        self.usage = self.usage.add(
+            Usage(
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                cost_usd=cost,
+            )
+        )
         if self.after_call is not None:
             self.after_call(request, completion)
 
     def stopped(self, exc: BudgetExceeded) -> StructuredResult:
         """The result of a chunk refused by the budget after `attempts` calls."""
-        error = ModelError(kind="budget", message=str(exc), attempts=self.attempts, usage=self.usage,
-                           last_output=(self.last.text or None) if self.last else None)
-        return StructuredResult(value=None, error=error, attempts=self.attempts, reasks=max(0, self.attempts - 1),
-                                usage=self.usage, finish_reason=self.last.finish_reason if self.last else None)
+        error = ModelError(
+            kind="budget",
+            message=str(exc),
+            attempts=self.attempts,
+            usage=self.usage,
+            last_output=(self.last.text or None) if self.last else None,
+        )
+        return StructuredResult(
+            value=None,
+            error=error,
+            attempts=self.attempts,
+            reasks=max(0, self.attempts - 1),
+            usage=self.usage,
+            finish_reason=self.last.finish_reason if self.last else None,
+        )
 
 
 def calls_made(result: StructuredResult) -> int:
@@ -80,4 +101,3 @@ def calls_made(result: StructuredResult) -> int:
     if result.error is not None and result.error.kind == "transport":
         return result.attempts + result.transport_retries + 1
     return result.attempts
-

@@ -36,43 +36,86 @@ _CLAUSE = r"(?:^|[:;\"\u201c(\[]\s*|[.!?]\s+)\W*(?:please\s+|now\s+|so\s+|and\s+
 
 # A match of any of these alone makes a sentence suspect.
 _STRONG = [
-    (_CLAUSE + _OVERRIDE + r"\b.{0,40}?(?:\b" + _RULES + r"\b|\bthe\s+above\b|\beverything\s+(?:above|before|"
-     r"previous|else|you)\b)", "overrides instructions"),
-    (r"\b" + _OVERRIDE + r"\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your|the\s+(?:above|previous|system)|(?:previous|prior|above|"
-     r"preceding|foregoing|earlier|original)\s+)\s*" + _RULES, "overrides instructions"),
-    (r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?|the|my|in|acting|operating|going\s+to|unrestricted|unfiltered|"
-     r"jailbroken|dan|free\s+from|bound)\b", "assigns the model a new role"),
+    (
+        _CLAUSE
+        + _OVERRIDE
+        + r"\b.{0,40}?(?:\b"
+        + _RULES
+        + r"\b|\bthe\s+above\b|\beverything\s+(?:above|before|"
+        r"previous|else|you)\b)",
+        "overrides instructions",
+    ),
+    (
+        r"\b"
+        + _OVERRIDE
+        + r"\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your|the\s+(?:above|previous|system)|(?:previous|prior|above|"
+        r"preceding|foregoing|earlier|original)\s+)\s*" + _RULES,
+        "overrides instructions",
+    ),
+    (
+        r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?|the|my|in|acting|operating|going\s+to|unrestricted|unfiltered|"
+        r"jailbroken|dan|free\s+from|bound)\b",
+        "assigns the model a new role",
+    ),
     (r"\bfrom\s+now\s+on,?\s+(?:you|the\s+" + _AI + r")\b", "assigns the model a new role"),
-    (r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:system\s+)?instructions?\s*:", "gives new instructions"),
-    (r"\b(?:respond|reply|answer|output)\s+(?:only|solely|just|exclusively)\s+(?:with|using|in\s+json)\b",
-     "dictates the reply"),
+    (
+        r"\b(?:new|updated|real|actual|hidden|secret)\s+(?:system\s+)?instructions?\s*:",
+        "gives new instructions",
+    ),
+    (
+        r"\b(?:respond|reply|answer|output)\s+(?:only|solely|just|exclusively)\s+(?:with|using|in\s+json)\b",
+        "dictates the reply",
+    ),
     (r"\b(?:respond|reply|answer)\s+with\s+only\b", "dictates the reply"),
     (r"\b(?:developer|god|jailbreak|dan)\s+mode\b", "asks for a jailbreak mode"),
     (r"\b(?:if|when)\s+you\s+are\s+(?:an?\s+)?" + _AI + r"\b", "addresses an AI reader"),
-    (r"\b(?:dear|attention|note\s+(?:to|for)|hey|hello)\s*,?\s+(?:the\s+)?" + _AI + r"s?\b", "addresses an AI reader"),
-    (r"\b(?:any|all)\s+" + _AI + r"s?\s+(?:reading|processing|summari[sz]ing|analy[sz]ing)\b", "addresses an AI reader"),
-    (r"\bin\s+your\s+(?:summary|response|reply|answer|output|brief|analysis)\b", "dictates the reply"),
-    (r"\bdo\s+not\s+(?:mention|include|report|summari[sz]e|reveal|repeat)\b.{0,60}\b(?:summary|response|reply|answer|"
-     r"output|brief)\b", "dictates the reply"),
+    (
+        r"\b(?:dear|attention|note\s+(?:to|for)|hey|hello)\s*,?\s+(?:the\s+)?" + _AI + r"s?\b",
+        "addresses an AI reader",
+    ),
+    (
+        r"\b(?:any|all)\s+" + _AI + r"s?\s+(?:reading|processing|summari[sz]ing|analy[sz]ing)\b",
+        "addresses an AI reader",
+    ),
+    (
+        r"\bin\s+your\s+(?:summary|response|reply|answer|output|brief|analysis)\b",
+        "dictates the reply",
+    ),
+    (
+        r"\bdo\s+not\s+(?:mention|include|report|summari[sz]e|reveal|repeat)\b.{0,60}\b(?:summary|response|reply|answer|"
+        r"output|brief)\b",
+        "dictates the reply",
+    ),
 ]
 # Chat-template tokens and role-play headers: never part of a news sentence.
 _MARKERS = [
-    (r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>", "chat-template token"),
+    (
+        r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>",
+        "chat-template token",
+    ),
     (r"\[/?INST\]|<</?SYS>>", "chat-template token"),
-    (r"#{2,}\s*(?:instruction|instructions|system|response|assistant|user|input|prompt)\b", "role-play header"),
+    (
+        r"#{2,}\s*(?:instruction|instructions|system|response|assistant|user|input|prompt)\b",
+        "role-play header",
+    ),
     (r"(?:^|\n)\s*(?:system|assistant|user|human)\s*:\s", "role-play marker"),
 ]
 # Weak cues: suspect only together with an order to the reader (second person or imperative).
 _WEAK = [
     (r"\bsystem\s+(?:prompt|message|instructions?)\b", "addresses the system prompt"),
     (r"\bjailbreak", "asks for a jailbreak"),
-    (r"\bas\s+an?\s+(?:ai|a\.i\.|artificial intelligence|large language model|language model|llm|assistant)\b", "speaks as an AI"),
+    (
+        r"\bas\s+an?\s+(?:ai|a\.i\.|artificial intelligence|large language model|language model|llm|assistant)\b",
+        "speaks as an AI",
+    ),
     (r"\b(?:pretend|act|role-?play|behave)\s+(?:to\s+be|as|like|that)\b", "asks for role-play"),
     (r"\b(?:say|state|write|claim|report|declare|conclude)\s+that\b", "dictates a conclusion"),
 ]
-_ORDER = re.compile(r"\b(?:you|your|you're|yourself)\b|^\s*(?:please\s+)?(?:ignore|say|state|write|claim|report|"
-                    r"respond|reply|answer|output|print|pretend|act|summari[sz]e|include|declare|conclude|tell)\b",
-                    re.IGNORECASE)
+_ORDER = re.compile(
+    r"\b(?:you|your|you're|yourself)\b|^\s*(?:please\s+)?(?:ignore|say|state|write|claim|report|"
+    r"respond|reply|answer|output|print|pretend|act|summari[sz]e|include|declare|conclude|tell)\b",
+    re.IGNORECASE,
+)
 
 _COMPILED = [(re.compile(p, re.IGNORECASE), why) for p, why in _STRONG + _MARKERS]
 _COMPILED_WEAK = [(re.compile(p, re.IGNORECASE), why) for p, why in _WEAK]
@@ -102,13 +145,14 @@ def suspect_sentences(article: Article) -> dict[str, str]:
 
 def screened(article: Article, suspects: Mapping[str, str]) -> Article:
     """The article as verification sees it: suspect sentences blanked (offsets kept) and
-    left out of `sentences`; a title that reads as an injection is left out too."""
+    left out of `sentences`; a title that reads as an injection is left out too.
+    """
     if not suspects and not (article.title and injection_cue(article.title)):
         return article
     chars = list(article.text)
     for sentence in article.sentences:
         if sentence.id in suspects:
-            chars[sentence.start:sentence.end] = " " * (sentence.end - sentence.start)
+            chars[sentence.start : sentence.end] = " " * (sentence.end - sentence.start)
     kept = [s for s in article.sentences if s.id not in suspects]
     title = None if article.title and injection_cue(article.title) else article.title
     return article.model_copy(update={"text": "".join(chars), "sentences": kept, "title": title})
@@ -116,17 +160,26 @@ def screened(article: Article, suspects: Mapping[str, str]) -> Article:
 
 def warning(article: Article, suspects: Mapping[str, str]) -> str:
     cues = sorted(set(suspects.values()))
-    return (f"{article.id}: prompt injection suspected in {', '.join(suspects)} ({'; '.join(cues)}); those sentences "
-            "were not sent to the model and nothing in the brief rests on them")
+    return (
+        f"{article.id}: prompt injection suspected in {', '.join(suspects)} ({'; '.join(cues)}); those sentences "
+        "were not sent to the model and nothing in the brief rests on them"
+    )
 
 
 class _EchoCheck:
     """Says whether a text repeats suspect sentences: it uses a word that only they contain,
-    and at least `ECHO_SHARE` of its content words are theirs."""
+    and at least `ECHO_SHARE` of its content words are theirs.
+    """
 
     def __init__(self, article: Article, view: Article, suspects: Mapping[str, str]):
-        self.suspect_words = set(content_words(" ".join(s.text for s in article.sentences if s.id in suspects)))
-        self.only_there = self.suspect_words - set(content_words(view.text)) - set(content_words(view.title or ""))
+        self.suspect_words = set(
+            content_words(" ".join(s.text for s in article.sentences if s.id in suspects))
+        )
+        self.only_there = (
+            self.suspect_words
+            - set(content_words(view.text))
+            - set(content_words(view.title or ""))
+        )
 
     def __call__(self, text: str) -> bool:
         wanted = set(content_words(text))
@@ -139,13 +192,17 @@ def _fallback_text(view: Article, article: Article) -> str:
     return view.title or (view.sentences[0].text[:160] if view.sentences else article.source)
 
 
-def drop_echoes(brief: ArticleBrief, article: Article, view: Article, suspects: Mapping[str, str]) -> ArticleBrief:
+def drop_echoes(
+    brief: ArticleBrief, article: Article, view: Article, suspects: Mapping[str, str]
+) -> ArticleBrief:
     """The brief without text that repeats the suspect sentences (listed in its verification)."""
     echoes = _EchoCheck(article, view, suspects)
     dropped = [f"key_points: {p.text[:100]!r}" for p in brief.key_points if echoes(p.text)]
     update: dict[str, object] = {
         "key_points": [p for p in brief.key_points if not echoes(p.text)],
-        "entities": [e.model_copy(update={"role": ""}) if echoes(e.role) else e for e in brief.entities],
+        "entities": [
+            e.model_copy(update={"role": ""}) if echoes(e.role) else e for e in brief.entities
+        ],
     }
     sentences = split_sentences(brief.summary)
     kept = [s for s in sentences if not echoes(s)]
@@ -162,9 +219,20 @@ def drop_echoes(brief: ArticleBrief, article: Article, view: Article, suspects: 
 
 
 def _note(verification: Verification, dropped: list[str]) -> Verification:
-    issues = [VerificationIssue(item=d.split(":", 1)[0], check="injection_echo",
-                                detail="repeats a sentence suspected of instructing the model") for d in dropped]
-    return verification.model_copy(update={
-        "issues": [*verification.issues, *issues],
-        "dropped": [*verification.dropped, *(f"{d}: repeats suspected instructions to AI" for d in dropped)],
-    })
+    issues = [
+        VerificationIssue(
+            item=d.split(":", 1)[0],
+            check="injection_echo",
+            detail="repeats a sentence suspected of instructing the model",
+        )
+        for d in dropped
+    ]
+    return verification.model_copy(
+        update={
+            "issues": [*verification.issues, *issues],
+            "dropped": [
+                *verification.dropped,
+                *(f"{d}: repeats suspected instructions to AI" for d in dropped),
+            ],
+        }
+    )

@@ -31,12 +31,19 @@ def _notify(options: RunOptions, event: str, **info: Any) -> None:
         options.on_progress(event, info)
 
 
-
-def _run_articles(jobs: list[Job], backend: Backend | None, options: RunOptions,
-                  budget: Budget, run_dir: RunDir | None, modes: ModeState | None) -> dict[str, ArticleResult]:
+def _run_articles(
+    jobs: list[Job],
+    backend: Backend | None,
+    options: RunOptions,
+    budget: Budget,
+    run_dir: RunDir | None,
+    modes: ModeState | None,
+) -> dict[str, ArticleResult]:
     results: dict[str, ArticleResult] = {}
     workers = 1 if backend is None or not backend.concurrency_safe else max(1, options.concurrency)
-    for job, result in in_threads(jobs, lambda j: process_article(j, backend, options, budget, modes), workers):
+    for job, result in in_threads(
+        jobs, lambda j: process_article(j, backend, options, budget, modes), workers
+    ):
         results[job.article.id] = result
         if run_dir is not None and result.brief.error is None:
             run_dir.save_article(job.article, result.brief, result.calls, result.warnings)
@@ -53,8 +60,9 @@ def _duplicates(articles: list[Article]) -> tuple[dict[str, str], list[str]]:
     return dup_of, warnings
 
 
-def summarize_articles(articles: list[Article], backend: Backend | None,
-                       options: RunOptions | None = None) -> StoryBrief:
+def summarize_articles(
+    articles: list[Article], backend: Backend | None, options: RunOptions | None = None
+) -> StoryBrief:
     """Run the whole pipeline. Model failures never raise: they are recorded in the brief."""
     options = options or RunOptions()
     started = time.monotonic()
@@ -63,14 +71,18 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
     run_dir = RunDir(options.run_dir, backend, options) if options.run_dir else None
     dup_of, warnings = _duplicates(articles)
     results: dict[str, ArticleResult] = {}
-    jobs = [make_job(a, [f"duplicate_of:{dup_of[a.id]}"] if a.id in dup_of else []) for a in articles]
+    jobs = [
+        make_job(a, [f"duplicate_of:{dup_of[a.id]}"] if a.id in dup_of else []) for a in articles
+    ]
     todo: list[Job] = []
     for job in jobs:
         saved = run_dir.load_article(job.article) if run_dir else None
         if saved is not None:
             results[job.article.id] = saved
         elif job.article.id in dup_of:
-            results[job.article.id] = ArticleResult(finalize_article(job.view, None, None, job.flags), [], [])
+            results[job.article.id] = ArticleResult(
+                finalize_article(job.view, None, None, job.flags), [], []
+            )
         else:
             todo.append(job)
     _notify(options, "start", total=len(articles), resumed=len(articles) - len(todo))
@@ -80,25 +92,34 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
     _notify(options, "synthesis_start")
     synthesis = _synthesis(unique, backend, options, budget, modes)
     if backend is not None and budget.exhausted and synthesis.error is None:
-        synthesis.error = ModelError(kind="budget", message="synthesis not sent: the budget was used up", attempts=0)
+        synthesis.error = ModelError(
+            kind="budget", message="synthesis not sent: the budget was used up", attempts=0
+        )
     calls = [c for a in articles for c in results[a.id].calls] + synthesis.calls
     warnings += [f"{a.id}: {w}" for a in articles for w in a.warnings]
-    warnings += [w for a in articles for w in results[a.id].warnings] + synthesis.warnings + budget.warnings
+    warnings += (
+        [w for a in articles for w in results[a.id].warnings] + synthesis.warnings + budget.warnings
+    )
     usage = Usage()
     for call in calls:
         usage = usage.add(call.usage)
     brief = StoryBrief(
-        **dict(synthesis.synthesis), articles=briefs, synthesis_error=synthesis.error,
+        **dict(synthesis.synthesis),
+        articles=briefs,
+        synthesis_error=synthesis.error,
         run=RunMeta(
             tool_version=__version__,
             backend=backend.name if backend else "none",
             model=backend.model if backend else "none (extractive baseline)",
             structured_mode=modes.current if modes is not None else None,
             prompts=_prompt_versions(options, backend),
-            calls=calls, usage=usage,
-            retries=sum(c.transport_retries for c in calls), reasks=sum(c.reasks for c in calls),
+            calls=calls,
+            usage=usage,
+            retries=sum(c.transport_retries for c in calls),
+            reasks=sum(c.reasks for c in calls),
             seconds=round(time.monotonic() - started, 3),
-            cache_hits=sum(1 for c in calls if c.cache_hit) + sum(1 for r in results.values() if r.resumed),
+            cache_hits=sum(1 for c in calls if c.cache_hit)
+            + sum(1 for r in results.values() if r.resumed),
             warnings=list(dict.fromkeys(warnings)),
             inputs=[a.source for a in articles],
         ),
@@ -109,15 +130,26 @@ def summarize_articles(articles: list[Article], backend: Backend | None,
     return brief
 
 
-def _synthesis(unique: list[tuple[ArticleBrief, Article]], backend: Backend | None, options: RunOptions,
-               budget: Budget, modes: ModeState | None) -> SynthesisOutcome:
+def _synthesis(
+    unique: list[tuple[ArticleBrief, Article]],
+    backend: Backend | None,
+    options: RunOptions,
+    budget: Budget,
+    modes: ModeState | None,
+) -> SynthesisOutcome:
     briefs, views = [b for b, _ in unique], [a for _, a in unique]
     try:
         return synthesize(
-            None if budget.exhausted else backend, briefs, views,
-            max_tokens=options.synthesis_max_tokens, max_reasks=options.max_reasks,
-            prompt_version=options.prompt_versions.get("synthesis"), before_call=budget.before_call,
-            after_call=budget.after_call, pricing=options.pricing, modes=modes,
+            None if budget.exhausted else backend,
+            briefs,
+            views,
+            max_tokens=options.synthesis_max_tokens,
+            max_reasks=options.max_reasks,
+            prompt_version=options.prompt_versions.get("synthesis"),
+            before_call=budget.before_call,
+            after_call=budget.after_call,
+            pricing=options.pricing,
+            modes=modes,
         )
     except BudgetExceeded as exc:
         synthesis = synthesize(None, briefs, views)
@@ -130,12 +162,17 @@ def _synthesis(unique: list[tuple[ArticleBrief, Article]], backend: Backend | No
 def _prompt_versions(options: RunOptions, backend: Backend | None) -> dict[str, str]:
     if backend is None:
         return {}
-    return {pid: options.prompt_versions.get(pid) or load_prompt(pid).version for pid in ("article", "synthesis", "repair")}
+    return {
+        pid: options.prompt_versions.get(pid) or load_prompt(pid).version
+        for pid in ("article", "synthesis", "repair")
+    }
 
 
 def brief_status(brief: StoryBrief) -> str:
     """'ok', 'partial' (some article or the synthesis failed) or 'budget' (stopped by a budget)."""
-    errors = [a.error for a in brief.articles if a.error] + ([brief.synthesis_error] if brief.synthesis_error else [])
+    errors = [a.error for a in brief.articles if a.error] + (
+        [brief.synthesis_error] if brief.synthesis_error else []
+    )
     if any(e.kind == "budget" for e in errors):
         return "budget"
     return "partial" if errors else "ok"

@@ -36,20 +36,27 @@ class RunDir:
     def __init__(self, root: Path, backend: Backend | None, options: RunOptions):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._settings = json.dumps({
-            "backend": backend.name if backend else "none",
-            "model": backend.model if backend else "none",
-            "prompts": options.prompt_versions,
-            "article_max_tokens": options.article_max_tokens,
-            "max_reasks": options.max_reasks,
-            "max_chunks": options.max_chunks,
-        }, sort_keys=True)
+        self._settings = json.dumps(
+            {
+                "backend": backend.name if backend else "none",
+                "model": backend.model if backend else "none",
+                "prompts": options.prompt_versions,
+                "article_max_tokens": options.article_max_tokens,
+                "max_reasks": options.max_reasks,
+                "max_chunks": options.max_chunks,
+            },
+            sort_keys=True,
+        )
 
     def _path(self, article: Article) -> Path:
-        key = hashlib.sha256(f"{article.id}|{article.sha256}|{self._settings}".encode()).hexdigest()[:32]
+        key = hashlib.sha256(
+            f"{article.id}|{article.sha256}|{self._settings}".encode()
+        ).hexdigest()[:32]
         return self.root / "articles" / f"{key}.json"
 
-    def save_article(self, article: Article, brief: ArticleBrief, calls: list[CallRecord], warnings: list[str]) -> None:
+    def save_article(
+        self, article: Article, brief: ArticleBrief, calls: list[CallRecord], warnings: list[str]
+    ) -> None:
         record: dict[str, Any] = {
             "brief": brief.model_dump(mode="json"),
             "calls": [c.model_dump(mode="json") for c in calls],

@@ -48,25 +48,45 @@ DIGEST_DETAIL = ((5, True, 4), (3, True, 2), (2, False, 1), (0, False, 0))
 CONTEXT_MARGIN = 128
 
 
-def brief_digest(brief: ArticleBrief, max_points: int = 5, whole_summary: bool = True, max_figures: int = 4) -> str:
+def brief_digest(
+    brief: ArticleBrief, max_points: int = 5, whole_summary: bool = True, max_figures: int = 4
+) -> str:
     """A compact text of one verified brief for the synthesis prompt."""
     meta = ", ".join(x for x in (brief.outlet, brief.date.isoformat() if brief.date else None) if x)
-    summary = brief.summary if whole_summary else (split_sentences(brief.summary) or [brief.summary])[0]
-    lines = [f"[{brief.article_id}]" + (f" ({meta})" if meta else "") + f" {brief.headline}", summary]
+    summary = (
+        brief.summary if whole_summary else (split_sentences(brief.summary) or [brief.summary])[0]
+    )
+    lines = [
+        f"[{brief.article_id}]" + (f" ({meta})" if meta else "") + f" {brief.headline}",
+        summary,
+    ]
     lines += [f"- {p.text}" for p in brief.key_points[:max_points]]
-    lines += [f"- figure: {f.qualifier + ' ' if f.qualifier else ''}{f.value_text} {f.counts}".rstrip()
-              for f in brief.figures[:max_figures]]
+    lines += [
+        f"- figure: {f.qualifier + ' ' if f.qualifier else ''}{f.value_text} {f.counts}".rstrip()
+        for f in brief.figures[:max_figures]
+    ]
     return "\n".join(lines)
 
 
-def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None = None,
-                   detail: tuple[int, bool, int] = DIGEST_DETAIL[0]) -> list[dict[str, str]]:
+def build_messages(
+    briefs: list[ArticleBrief],
+    conflicts: list[Conflict],
+    version: str | None = None,
+    detail: tuple[int, bool, int] = DIGEST_DETAIL[0],
+) -> list[dict[str, str]]:
     hints = ""
     if conflicts:
-        hints = "Numbers that differ between reports (found by code):\n" + "\n".join(
-            "- " + c.topic + ": " + "; ".join(f"{p.article_id} says {p.statement}" for p in c.positions)
-            for c in conflicts
-        ) + "\n"
+        hints = (
+            "Numbers that differ between reports (found by code):\n"
+            + "\n".join(
+                "- "
+                + c.topic
+                + ": "
+                + "; ".join(f"{p.article_id} says {p.statement}" for p in c.positions)
+                for c in conflicts
+            )
+            + "\n"
+        )
     return load_prompt("synthesis", version).render(
         count=len(briefs),
         briefs="\n\n".join(brief_digest(b, *detail) for b in briefs),
@@ -75,10 +95,17 @@ def build_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], versio
     )
 
 
-def fitted_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], version: str | None, backend: Backend,
-                    max_tokens: int, schema: dict[str, Any]) -> tuple[list[dict[str, str]], str | None]:
+def fitted_messages(
+    briefs: list[ArticleBrief],
+    conflicts: list[Conflict],
+    version: str | None,
+    backend: Backend,
+    max_tokens: int,
+    schema: dict[str, Any],
+) -> tuple[list[dict[str, str]], str | None]:
     """The synthesis prompt at the most detail that fits the backend's context with the reply,
-    the schema and a re-ask; with a warning when the briefs had to be shortened."""
+    the schema and a re-ask; with a warning when the briefs had to be shortened.
+    """
     room = backend.context_tokens - max_tokens - reask_reserve(backend, schema) - CONTEXT_MARGIN
     for detail in DIGEST_DETAIL:
         messages = build_messages(briefs, conflicts, version, detail)
@@ -87,9 +114,18 @@ def fitted_messages(briefs: list[ArticleBrief], conflicts: list[Conflict], versi
     if detail == DIGEST_DETAIL[0]:
         return messages, None
     points, whole, _ = detail
-    how = f"at most {points} key points each" + ("" if whole else ", summaries cut to their first sentence")
-    fits = "" if backend.count_tokens("\n".join(m["content"] for m in messages)) <= room else "; it may still not fit"
-    return messages, f"synthesis: {len(briefs)} briefs shortened to fit the model's context ({how}){fits}"
+    how = f"at most {points} key points each" + (
+        "" if whole else ", summaries cut to their first sentence"
+    )
+    fits = (
+        ""
+        if backend.count_tokens("\n".join(m["content"] for m in messages)) <= room
+        else "; it may still not fit"
+    )
+    return (
+        messages,
+        f"synthesis: {len(briefs)} briefs shortened to fit the model's context ({how}){fits}",
+    )
 
 
 def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
@@ -112,11 +148,19 @@ def _supported(text: str, articles: list[Article], index: SupportIndex) -> bool:
 def _supported_sentences(text: str, articles: list[Article], index: SupportIndex) -> list[str]:
     """The sentences of a model text that the sources support, repeats and degenerate ones removed."""
     deduped, _ = dedupe_sentences(fold(text))
-    return [s for s in split_sentences(deduped) if not is_degenerate(s) and _supported(s, articles, index)]
+    return [
+        s
+        for s in split_sentences(deduped)
+        if not is_degenerate(s) and _supported(s, articles, index)
+    ]
 
 
-def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: list[ArticleBrief],
-               warnings: list[str]) -> tuple[str, str, Origin]:
+def _pick_text(
+    draft: SynthesisDraft | None,
+    articles: list[Article],
+    briefs: list[ArticleBrief],
+    warnings: list[str],
+) -> tuple[str, str, Origin]:
     """Headline and overview: the model's where a source sentence supports them, code's otherwise.
 
     Each overview sentence must be supported by one sentence (or two adjacent ones) of one
@@ -130,14 +174,18 @@ def _pick_text(draft: SynthesisDraft | None, articles: list[Article], briefs: li
     if candidate and not is_degenerate(candidate) and _supported(candidate, articles, index):
         headline = candidate
     else:
-        warnings.append("synthesis: the model's headline was unsupported; code's headline stands in")
+        warnings.append(
+            "synthesis: the model's headline was unsupported; code's headline stands in"
+        )
     kept = _supported_sentences(draft.overview, articles, index)
     if kept:
         dropped = len(split_sentences(fold(draft.overview))) - len(kept)
         if dropped:
             warnings.append(f"synthesis: {dropped} unsupported overview sentence(s) dropped")
         return headline, " ".join(kept), "model"
-    warnings.append("synthesis: the model's overview was unsupported or degenerate; code's overview stands in")
+    warnings.append(
+        "synthesis: the model's overview was unsupported or degenerate; code's overview stands in"
+    )
     return headline, overview, "code"
 
 
@@ -162,15 +210,32 @@ def synthesize(
     draft: SynthesisDraft | None = None
     error: ModelError | None = None
     if backend is not None and len(briefs) >= 2:
-        schema = with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs])
-        messages, shortened = fitted_messages(briefs, numeric, prompt_version, backend, max_tokens, schema)
+        schema = with_id_enums(
+            SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs]
+        )
+        messages, shortened = fitted_messages(
+            briefs, numeric, prompt_version, backend, max_tokens, schema
+        )
         warnings.extend([shortened] if shortened else [])
         result = complete_structured(
-            backend, messages, SynthesisDraft,
-            max_tokens=max_tokens, max_reasks=max_reasks, before_call=before_call, after_call=after_call,
-            pricing=pricing, schema=schema, modes=modes,
+            backend,
+            messages,
+            SynthesisDraft,
+            max_tokens=max_tokens,
+            max_reasks=max_reasks,
+            before_call=before_call,
+            after_call=after_call,
+            pricing=pricing,
+            schema=schema,
+            modes=modes,
         )
-        calls.append(call_record("synthesis", f"synthesis/{prompt_version or load_prompt('synthesis').version}", result))
+        calls.append(
+            call_record(
+                "synthesis",
+                f"synthesis/{prompt_version or load_prompt('synthesis').version}",
+                result,
+            )
+        )
         warnings.extend(f"synthesis: {w}" for w in result.warnings)
         draft, error = result.value, result.error  # type: ignore[assignment]
     elif len(briefs) < 2:
@@ -189,8 +254,14 @@ def synthesize(
         consensus = code_consensus(briefs, articles)
     headline, overview, origin = _pick_text(draft, articles, briefs, warnings)
     synthesis = StorySynthesis(
-        headline=headline, overview=overview, overview_origin=origin, consensus=consensus,
-        conflicts=conflicts, timeline=timeline, episodes=episodes, single_source=single,
+        headline=headline,
+        overview=overview,
+        overview_origin=origin,
+        consensus=consensus,
+        conflicts=conflicts,
+        timeline=timeline,
+        episodes=episodes,
+        single_source=single,
         open_questions=list(dict.fromkeys(questions)),
     )
     return SynthesisOutcome(synthesis, error=error, calls=calls, warnings=warnings)

@@ -58,4 +58,3 @@ def next_done(done: queue.SimpleQueue) -> tuple[J, R | BaseException]:
             return done.get(timeout=0.2)
         except queue.Empty:
             continue
-

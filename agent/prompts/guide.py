@@ -17,7 +17,9 @@ def field_guide(model_cls: type[BaseModel], indent: str = "") -> str:
     """
     lines = ["{"]
     for name, field in model_cls.model_fields.items():
-        lines.append(f'{indent}  "{name}": {_shape(field.annotation)}  // {field.description or ""}'.rstrip())
+        lines.append(
+            f'{indent}  "{name}": {_shape(field.annotation)}  // {field.description or ""}'.rstrip()
+        )
     lines.append(indent + "}")
     return "\n".join(lines)
 
@@ -35,7 +37,9 @@ def _shape(annotation: Any) -> str:
     return "string"
 
 
-def with_id_enums(schema: dict[str, Any], sentence_ids: list[str], article_ids: list[str]) -> dict[str, Any]:
+def with_id_enums(
+    schema: dict[str, Any], sentence_ids: list[str], article_ids: list[str]
+) -> dict[str, Any]:
     """A copy of a JSON Schema whose sentence/article id fields accept only the given ids.
 
     Grammar-backed and strict endpoints then cannot cite an id that does not exist; the

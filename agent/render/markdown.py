@@ -30,16 +30,23 @@ def _story_sections(brief: StoryBrief) -> list[str]:
         out += ["", "## Timeline", ""]
         labels = {e.id: e.label for e in brief.episodes}
         current = None
-        ordered = sorted(brief.timeline, key=lambda e: (e.episode, e.date is None, e.date or e.when_text))
+        ordered = sorted(
+            brief.timeline, key=lambda e: (e.episode, e.date is None, e.date or e.when_text)
+        )
         for entry in ordered:
             if entry.episode != current and len(brief.episodes) > 1:
                 current = entry.episode
-                out += ([""] if out[-1] else []) + [f"*Episode {entry.episode}: {labels.get(entry.episode, '')}*", ""]
+                out += ([""] if out[-1] else []) + [
+                    f"*Episode {entry.episode}: {labels.get(entry.episode, '')}*",
+                    "",
+                ]
             when = entry.date.isoformat() if entry.date else entry.when_text
             out.append(f"- **{when}** ({entry.when_text}): {entry.what} {_cite(entry.article_ids)}")
     if brief.single_source:
         out += ["", "## Reported by one source only", ""]
-        out += [f"- {s.claim} {_cite([s.article_id])}{_mark(s.verified)}" for s in brief.single_source]
+        out += [
+            f"- {s.claim} {_cite([s.article_id])}{_mark(s.verified)}" for s in brief.single_source
+        ]
     if brief.open_questions:
         out += ["", "## Open questions", ""] + [f"- {q}" for q in brief.open_questions]
     return out
@@ -49,22 +56,35 @@ def _article_section(a: ArticleBrief) -> list[str]:
     meta = " · ".join(x for x in (a.outlet, a.date.isoformat() if a.date else None, a.source) if x)
     out = ["", f"### {a.article_id}: {a.headline}", "", f"*{meta}*", ""]
     if a.error:
-        out += [f"> Model failed for this article ({a.error.kind}, {a.error.attempts} attempts): "
-                f"{a.error.message}. The summary below is the article's lead, chosen by code.", ""]
+        out += [
+            f"> Model failed for this article ({a.error.kind}, {a.error.attempts} attempts): "
+            f"{a.error.message}. The summary below is the article's lead, chosen by code.",
+            "",
+        ]
     out.append(a.summary + (" *(lead sentences)*" if a.summary_origin == "code" else ""))
     if a.key_points:
-        out += [""] + [f"- {p.text} {_cite(p.sentence_ids)}" + ("" if p.support == "supported" else f" *({p.support})*")
-                       for p in a.key_points]
+        out += [""] + [
+            f"- {p.text} {_cite(p.sentence_ids)}"
+            + ("" if p.support == "supported" else f" *({p.support})*")
+            for p in a.key_points
+        ]
     quotes = [q for q in a.quotes if q.verbatim]
     if quotes:
-        out += ["", "Quotes:"] + [f'- {q.speaker or "unattributed"}: "{q.text}" [{q.sentence_id}]' for q in quotes[:6]]
+        out += ["", "Quotes:"] + [
+            f'- {q.speaker or "unattributed"}: "{q.text}" [{q.sentence_id}]' for q in quotes[:6]
+        ]
     if a.figures:
         out += ["", "Figures:"] + [
-            f"- {(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts} [{f.sentence_id}]".replace("  ", " ")
+            f"- {(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts} [{f.sentence_id}]".replace(
+                "  ", " "
+            )
             for f in a.figures[:8]
         ]
     v = a.verification
-    out += ["", f"Verification: {v.passed}/{v.checked} model items passed; {len(v.dropped)} dropped."]
+    out += [
+        "",
+        f"Verification: {v.passed}/{v.checked} model items passed; {len(v.dropped)} dropped.",
+    ]
     if a.flags:
         out.append("Flags: " + ", ".join(a.flags))
     return out
@@ -72,15 +92,24 @@ def _article_section(a: ArticleBrief) -> list[str]:
 
 def render_markdown(brief: StoryBrief) -> str:
     run = brief.run
-    out = [f"# {brief.headline}", "", brief.overview + (" *(assembled by code)*" if brief.overview_origin == "code" else "")]
+    out = [
+        f"# {brief.headline}",
+        "",
+        brief.overview + (" *(assembled by code)*" if brief.overview_origin == "code" else ""),
+    ]
     if brief.synthesis_error:
-        out += ["", f"> Synthesis failed ({brief.synthesis_error.kind}): {brief.synthesis_error.message}"]
+        out += [
+            "",
+            f"> Synthesis failed ({brief.synthesis_error.kind}): {brief.synthesis_error.message}",
+        ]
     out += _story_sections(brief)
     out += ["", "## Sources"]
     for article in brief.articles:
         out += _article_section(article)
     out += [
-        "", "---", "",
+        "",
+        "---",
+        "",
         f"Model: {run.model} via {run.backend} · prompts {', '.join(f'{k}/{v}' for k, v in run.prompts.items()) or 'none'}"
         f" · {len(run.calls)} calls, {run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
         f" ${run.usage.cost_usd:.4f} · {run.reasks} re-asks, {run.retries} retries · {run.seconds:.1f} s",

@@ -12,11 +12,27 @@ from collections.abc import Iterable
 
 _FOLD = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
     }
 )
 
@@ -32,11 +48,34 @@ STOPWORDS = frozenset(
 )
 
 NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
@@ -64,7 +103,9 @@ def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
-def find_span(needle: str, text: str, ignore_case: bool = False, first_letter_free: bool = False) -> tuple[int, int] | None:
+def find_span(
+    needle: str, text: str, ignore_case: bool = False, first_letter_free: bool = False
+) -> tuple[int, int] | None:
     """Offsets in `text` of `needle`, tolerant of typography and whitespace.
 
     `first_letter_free` compares case-sensitively except the first letter, which is how a
@@ -99,14 +140,29 @@ def stem(word: str) -> str:
     """A light suffix stripper: plural s/es/ies, -ed, -ing and a final e, doubled consonants."""
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, repl, min_len in (("ies", "y", 5), ("ied", "y", 5), ("sses", "ss", 5), ("ing", "", 6), ("ed", "", 5)):
+    for suffix, repl, min_len in (
+        ("ies", "y", 5),
+        ("ied", "y", 5),
+        ("sses", "ss", 5),
+        ("ing", "", 6),
+        ("ed", "", 5),
+    ):
         if word.endswith(suffix) and len(word) >= min_len:
             word = word[: -len(suffix)] + repl
-            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+            if (
+                suffix in ("ing", "ed")
+                and len(word) > 3
+                and word[-1] == word[-2]
+                and word[-1] not in "lsz"
+            ):
                 word = word[:-1]
             break
     else:
-        if word.endswith("es") and word[-3:-2] in ("s", "x", "z") or word.endswith(("ches", "shes")):
+        if (
+            word.endswith("es")
+            and word[-3:-2] in ("s", "x", "z")
+            or word.endswith(("ches", "shes"))
+        ):
             word = word[:-2]
         elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
             word = word[:-1]
@@ -119,7 +175,11 @@ def words(text: str) -> list[str]:
     tokens = []
     for token in _TOKEN.findall(folded):
         if token[0].isdigit():
-            token = token.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", token) else token
+            token = (
+                token.replace(",", "")
+                if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", token)
+                else token
+            )
         tokens.append(str(NUMBER_WORDS.get(token, token)))
     return tokens
 

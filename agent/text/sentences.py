@@ -20,7 +20,6 @@ MIN_DISTINCT_TRIGRAMS = 0.5  # fewer than half the 3-grams distinct (12+ words)
 MAX_SENTENCE_REPEATS = 2  # one sentence written 3 times or more
 
 
-
 # --------------------------------------------------------------------------- prose
 
 
@@ -39,7 +38,8 @@ def _longest_run(tokens: Sequence[str]) -> int:
 
 def is_degenerate(text: str) -> bool:
     """True for looping text: the same word 4+ times in a row, one word over half of 6+ words,
-    under half the 3-grams distinct (12+ words), or one sentence written 3+ times."""
+    under half the 3-grams distinct (12+ words), or one sentence written 3+ times.
+    """
     tokens = re.findall(r"\w+", fold(text).lower())
     if len(tokens) < 4:
         return False
@@ -90,7 +90,8 @@ def lead_sentences(article: Article, count: int = 3) -> list[Sentence]:
 
 def sentence_by_id(article: Article, sentence_id: str) -> Sentence | None:
     """The sentence with this id, found by binary search on its number (sentences are in
-    id order, some may be left out), so looking up every figure of a long article stays fast."""
+    id order, some may be left out), so looking up every figure of a long article stays fast.
+    """
     number = _sentence_number(sentence_id)
     sentences = article.sentences
     at = bisect.bisect_left(sentences, number, key=lambda s: _sentence_number(s.id))
@@ -125,7 +126,11 @@ def sentence_at(article: Article, offset: int) -> Sentence | None:
 
 def sentences_between(article: Article, start: int, end: int, margin: int = 0) -> list[Sentence]:
     """Sentences overlapping [start, end), plus `margin` sentences either side."""
-    indexes = [i for i, s in enumerate(article.sentences) if s.start < max(end, start + 1) and s.end > start]
+    indexes = [
+        i
+        for i, s in enumerate(article.sentences)
+        if s.start < max(end, start + 1) and s.end > start
+    ]
     if not indexes:
         return []
     low, high = max(indexes[0] - margin, 0), indexes[-1] + margin + 1
