@@ -61,8 +61,9 @@ def estimate_cost(
 
 
 def call_cost(backend: Backend, completion: Completion, table: PriceTable | None = None) -> float:
-    """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free."""
-    if not backend.priced:
+    """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free
+    or the answer came from a cache."""
+    if not backend.priced or completion.cache_hit:
         return 0.0
     return estimate_cost(
         backend.model, completion.prompt_tokens, completion.completion_tokens, table
