@@ -1,0 +1,239 @@
+"""`newsbrief batch | cluster | digest`: argparse parsers and command functions.
+
+Plug in with `add_parsers(subparsers)` from the CLI's `build_parser`; each command function
+takes the parsed `args` and returns an exit code (errors are NewsbriefError, which the CLI's
+`main` turns into one line and its exit code).
+
+Exit codes of batch and digest: 0 every story ok (or already done); 1 every story run
+failed; 2 bad usage or input; 3 some stories partial or failed; 4 stopped by the batch
+budget (--max-cost / --max-tokens), the rest left for a rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, InputError
+
+__all__ = ["add_parsers", "cmd_batch", "cmd_cluster", "cmd_digest"]
+
+EPILOG = """exit codes: 0 all ok, 1 every story failed, 2 bad usage or input, 3 some stories
+partial or failed, 4 stopped by --max-cost/--max-tokens (rerun to continue), 130 interrupted.
+
+examples:
+  newsbrief batch ../shared/evalsets/benchmark-dev.jsonl --out briefs.jsonl --backend none
+  newsbrief batch stories/ --out briefs/ --backend openai --base-url http://127.0.0.1:8080/v1
+  newsbrief cluster feed/ --out stories.jsonl
+  newsbrief digest feed.jsonl --out digest/ --min-sources 2
+"""
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--backend",
+        choices=["local", "openai", "replay", "none"],
+        help="local (embedded model), openai (any OpenAI-compatible endpoint), replay, none (code only)",
+    )
+    group.add_argument("--model", help="model name for the openai backend")
+    group.add_argument(
+        "--base-url",
+        help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL); key from $OPENAI_API_KEY",
+    )
+    group.add_argument("--timeout", type=float, help="seconds per HTTP request (default 120)")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML settings file (default $NEWSBRIEF_CONFIG or ./newsbrief.toml)",
+    )
+
+
+def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+    parser.add_argument("--out", "-o", required=True, metavar="PATH", help=out_help)
+    run = parser.add_argument_group("run")
+    run.add_argument("--concurrency", type=int, default=8, help="stories in flight (default 8)")
+    run.add_argument(
+        "--calls-per-story",
+        type=int,
+        help="model calls in flight per story (default 4): at most concurrency x this in all",
+    )
+    run.add_argument(
+        "--max-cost", type=float, help="batch budget in USD: start no story once spent"
+    )
+    run.add_argument(
+        "--max-tokens", type=int, help="batch budget in tokens: start no story once spent"
+    )
+    run.add_argument("--retry-failed", action="store_true", help="redo stories recorded as failed")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    from .cluster import ClusterParams
+
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=ClusterParams().threshold,
+        help=f"similarity needed to join a story (default {ClusterParams().threshold})",
+    )
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add the batch, cluster and digest commands to the CLI's subparsers."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = subparsers.add_parser(
+        "batch",
+        help="brief many stories in one run",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description='Brief every story of a JSONL file (one {"id", "articles"} per line) '
+        "or of a directory of story folders, concurrently and resumably.",
+    )
+    p.add_argument(
+        "input", metavar="STORIES", help="a .jsonl file of stories or a directory of story folders"
+    )
+    _run_options(
+        p, "a .jsonl file (one record per story) or a directory (<id>.json, <id>.md, index.md)"
+    )
+    _model_options(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = subparsers.add_parser(
+        "cluster",
+        help="group a feed of articles into stories",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description="Group articles (a directory, a JSONL file or an RSS/Atom file) into "
+        "stories, in arrival order; writes the stories as batch input JSONL.",
+    )
+    p.add_argument("feed", metavar="FEED")
+    p.add_argument(
+        "--out", "-o", metavar="FILE", help="write the stories JSONL here (default stdout)"
+    )
+    p.add_argument(
+        "--min-articles", type=int, default=1, help="write only stories with this many articles"
+    )
+    _cluster_options(p)
+    p.set_defaults(func=cmd_cluster)
+
+    p = subparsers.add_parser(
+        "digest",
+        help="cluster a feed, then brief each story with 2+ sources",
+        epilog=EPILOG,
+        formatter_class=fmt,
+        description="Cluster a feed into stories and brief each story with at least "
+        "--min-sources independent sources (near-duplicate texts count once).",
+    )
+    p.add_argument("feed", metavar="FEED")
+    p.add_argument(
+        "--min-sources", type=int, default=2, help="independent sources a story needs (default 2)"
+    )
+    _run_options(p, "a .jsonl file or a directory, as for batch")
+    _cluster_options(p)
+    _model_options(p)
+    p.set_defaults(func=cmd_digest)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from .. import Settings
+
+    return Settings(config_file=args.config).with_overrides(
+        backend=args.backend,
+        model=args.model,
+        base_url=args.base_url,
+        timeout=args.timeout,
+        concurrency=args.calls_per_story,
+    )
+
+
+def _check_run_args(args: argparse.Namespace) -> None:
+    if args.concurrency < 1:
+        raise InputError("--concurrency must be at least 1")
+    if args.calls_per_story is not None and args.calls_per_story < 1:
+        raise InputError("--calls-per-story must be at least 1")
+
+
+def _exit_code(summary: Any) -> int:
+    if summary.not_started:
+        return EXIT_BUDGET
+    if summary.done and summary.failed == summary.done:
+        return EXIT_FAILED
+    return EXIT_PARTIAL if summary.partial or summary.failed else EXIT_OK
+
+
+def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "settings": _settings(args),
+        "out": args.out,
+        "concurrency": args.concurrency,
+        "retry_failed": args.retry_failed,
+        "max_cost": args.max_cost,
+        "max_tokens": args.max_tokens,
+        "progress": None if args.quiet else sys.stderr,
+    }
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """`newsbrief batch STORIES --out PATH`: brief every story not yet in PATH."""
+    from .batch import run_batch
+
+    _check_run_args(args)
+    summary = run_batch(args.input, **_batch_kwargs(args))
+    if args.quiet:  # the summary line still goes out, so a script sees the counts
+        print(summary.line(), file=sys.stderr)
+    return _exit_code(summary)
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """`newsbrief cluster FEED [--out FILE]`: write the feed's stories as batch input JSONL."""
+    from .cluster import ClusterParams
+    from .digest import cluster_feed, write_stories
+    from .feed import read_feed
+
+    articles = read_feed(args.feed)
+    stories = [
+        s
+        for s in cluster_feed(articles, ClusterParams(threshold=args.threshold))
+        if len(s.articles) >= args.min_articles
+    ]
+    if args.out:
+        target = Path(args.out)
+        if not target.resolve().parent.is_dir():
+            raise InputError(f"--out {args.out}: the directory {target.parent} does not exist")
+        with target.open("w", encoding="utf-8") as handle:
+            write_stories(stories, handle)
+    else:
+        write_stories(stories, sys.stdout)
+    multi = sum(len(s.articles) > 1 for s in stories)
+    print(
+        f"cluster: {len(articles)} articles -> {len(stories)} stories ({multi} with 2+ articles)",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """`newsbrief digest FEED --out PATH`: cluster, then brief stories with enough sources."""
+    from .cluster import ClusterParams
+    from .digest import run_digest
+
+    _check_run_args(args)
+    kwargs = _batch_kwargs(args)
+    summary = run_digest(
+        args.feed,
+        min_sources=args.min_sources,
+        params=ClusterParams(threshold=args.threshold),
+        **kwargs,
+    )
+    if summary.batch is None:
+        print(
+            f"digest: no story has {args.min_sources} independent sources; nothing to brief",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    if args.quiet:
+        print(summary.batch.line(), file=sys.stderr)
+    return _exit_code(summary.batch)

@@ -1,0 +1,175 @@
+"""Performance figures of newsbrief in one run, on loopback servers with fixed latency.
+
+Every model call goes through the real openai backend over HTTP to bench/loopback_server.py,
+started as a separate process (so the server's work is not counted as newsbrief's):
+
+1. token economy: prompt tokens / cleaned source tokens for the seed articles (cl100k_base);
+2. latency hiding: wall(8 articles) / wall(1 article) with every call taking 1 s;
+3. own overhead: (wall - server time) per article with an instant server, for 200 and 2,000
+   short articles in one story (2,000 is skipped when 200 predicts more than --max-seconds);
+4. batch throughput: N synthetic stories (2 articles each: 3 calls) against a 0.5 s server
+   with 64 slots, vs the server-bound limit of 64 / 0.5 s / 3 calls stories per second;
+5. peak memory of this process (resource.getrusage).
+
+    python bench/perf.py                    # N=200 stories, about a minute on 2 cores
+    python bench/perf.py --stories 1000     # the full throughput figure
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agent import Settings, summarize  # noqa: E402
+from bench.loopback_server import cl100k_counter  # noqa: E402
+
+TOWNS = ["Port Elms", "Brackwater", "Lindale", "Carrow", "Feldham", "Oskby", "Tarrin", "Weyford"]
+
+
+def synthetic(index: int, story: int = 0) -> dict[str, str]:
+    """A short invented article (about 90 words)."""
+    town = TOWNS[(index + story) % len(TOWNS)]
+    return {
+        "title": f"Flood barrier {story}-{index} opens in {town}",
+        "outlet": f"Gazette {index % 5}",
+        "date": "2025-04-07",
+        "text": (f"The new flood barrier in {town} opened on Monday after {index % 9 + 2} years of work, the "
+                 f"council said. It cost {12 + index % 40} million pounds and protects about "
+                 f"{1000 * (index % 7 + 3)} homes. \"This changes everything for the river towns,\" engineer "
+                 f"Mara Quill said. Critics said the gates were tested only {index % 4 + 1} times before the "
+                 f"opening, and residents of story {story} asked for a second review."),
+    }
+
+
+@contextmanager
+def loopback(latency: float, *, max_inflight: int = 0, tiktoken: bool = False) -> Iterator[str]:
+    """Start bench/loopback_server.py in its own process; yields its base URL."""
+    command = [sys.executable, str(ROOT / "bench" / "loopback_server.py"), "--latency", str(latency),
+               "--max-inflight", str(max_inflight)] + (["--tiktoken"] if tiktoken else [])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().strip()
+        if not base_url.startswith("http"):
+            raise RuntimeError("the loopback server did not start")
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def settings_for(base_url: str, **extra: Any) -> Settings:
+    return Settings(backend="openai", base_url=base_url, api_key="sk-loopback", model="loopback-model",
+                    **extra)
+
+
+def token_economy() -> tuple[int, int]:
+    """(prompt tokens of one run on the seeds, cleaned source tokens), both cl100k_base."""
+    from agent.api import load_articles
+
+    paths = sorted((ROOT / "examples" / "syria").glob("*.txt"))
+    count = cl100k_counter()
+    source = sum(count(a.text) for a in load_articles(paths))
+    with loopback(0.0, tiktoken=True) as url:
+        brief = summarize(paths, settings_for(url))
+    return brief.run.usage.prompt_tokens, source
+
+
+def timed_story(url: str, n: int, **extra: Any) -> tuple[float, Any]:
+    articles = [synthetic(i) for i in range(n)]
+    start = time.perf_counter()
+    brief = summarize(articles, settings_for(url, **extra))
+    return time.perf_counter() - start, brief
+
+
+def latency_hiding() -> tuple[float, float]:
+    with loopback(1.0) as url:
+        one, _ = timed_story(url, 1)
+        eight, _ = timed_story(url, 8)
+    return one, eight
+
+
+def overhead(n: int, url: str) -> float:
+    """ms of newsbrief's own work per article: wall minus the server's reported seconds."""
+    wall, brief = timed_story(url, n)
+    return wall * 1000 / n, brief
+
+
+def throughput(stories: int, concurrency: int) -> tuple[float, float, int]:
+    """(stories/s, seconds, failed) for a batch against the 0.5 s, 64-slot server."""
+    import tempfile
+
+    from agent.stories.batch import arun_batch
+    from agent.stories.inputs import StoryInput
+
+    inputs = [StoryInput(id=f"s{k}", articles=[synthetic(i, k) for i in range(2)]) for k in range(stories)]
+    with loopback(0.5, max_inflight=64) as url, tempfile.TemporaryDirectory() as tmp:
+        settings = settings_for(url, concurrency=2)
+        summary = asyncio.run(arun_batch(inputs, settings=settings, out=Path(tmp) / "out.jsonl",
+                                         concurrency=concurrency, progress=None))
+    return summary.done / summary.seconds, summary.seconds, summary.failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=200, help="stories in the throughput run (default 200)")
+    parser.add_argument("--batch-concurrency", type=int, default=48, help="stories in flight (default 48)")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="skip the 2,000-article run when "
+                        "200 articles predict more than this (default 60)")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: tokens,latency,overhead,batch")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    rows: list[tuple[str, str, str]] = []
+
+    def row(name: str, value: str, goal: str) -> None:
+        rows.append((name, value, goal))
+        print(f"  {name}: {value}", file=sys.stderr, flush=True)
+
+    if "tokens" not in skip:
+        prompt, source = token_economy()
+        row("prompt tokens / source tokens (seeds)", f"{prompt / source:.2f} ({prompt:,} / {source:,})", "<= 1.4")
+    if "latency" not in skip:
+        one, eight = latency_hiding()
+        row("wall(8 articles) / wall(1 article), 1 s calls", f"{eight / one:.2f} ({eight:.1f} s / {one:.1f} s)",
+            "<= 1.3")
+    if "overhead" not in skip:
+        with loopback(0.0) as url:
+            timed_story(url, 5)  # warm up: imports, backend, caches
+            small, _ = overhead(200, url)
+            row("own overhead per article, 200 articles", f"{small:.1f} ms", "<= 10 ms")
+            if small * 2000 / 1000 <= args.max_seconds:
+                large, _ = overhead(2000, url)
+                row("own overhead per article, 2,000 articles", f"{large:.1f} ms", "<= 10 ms")
+                row("cost(2,000) / cost(200)", f"{large * 2000 / (small * 200):.1f}x", "<= 10x")
+            else:
+                row("own overhead per article, 2,000 articles",
+                    f"skipped: 200 predict {small * 2:.0f} s (> --max-seconds {args.max_seconds:g})", "<= 10 ms")
+    if "batch" not in skip:
+        rate, seconds, failed = throughput(args.stories, args.batch_concurrency)
+        limit = 64 / 0.5 / 3
+        row(f"batch throughput, {args.stories} stories, 0.5 s calls, 64 slots",
+            f"{rate:.1f} stories/s in {seconds:.1f} s ({rate / limit:.0%} of {limit:.1f}; {failed} failed)",
+            ">= 80% of limit")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row("peak memory (this process)", f"{peak:.0f} MB", "")
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    print(f"{'figure':<{width}}  {'measured':<{value_width}}  goal")
+    for name, value, goal in rows:
+        print(f"{name:<{width}}  {value:<{value_width}}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The verifier benchmark: `python -m evals.faithfulness.bench [--labelled PATH] [--json]`.
+
+For each part (code-made `synthetic`, hand-labelled `labelled`, the shared SummaC dev cuts
+`xsumfaith` and `polytope`, each skipped with a message when absent) it prints balanced
+accuracy, precision and recall of `supported`, and milliseconds per pair, for the verifier
+and, beside it, the OLD rule: "supported = content-word coverage of the weakest claim
+sentence >= 0.5" (coverage as `agent.text.match.coverage`, against the whole document).
+The last line is the verifier's throughput in pairs per second, pinned to one CPU core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent.grounding.verifier import split_document, verify_text
+from agent.text.match import coverage
+from agent.text.sentences import split_sentences
+
+from .data import DEV_PARTS, LABELLED, load_part
+from .fit import balanced
+
+OLD_CUT = 0.5
+
+
+def _one_core() -> str:
+    """Pin this process to one CPU core where the platform allows it."""
+    try:
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"core {core}"
+    except (AttributeError, OSError):
+        return "unpinned"
+
+
+def new_rule(pair: dict[str, Any]) -> bool:
+    """The verifier: supported when every claim sentence is (a plain document is split here,
+    so the timing includes sentence splitting)."""
+    document = pair.get("document")
+    evidence = split_document(document) if isinstance(document, str) else pair["evidence"]
+    verdicts = verify_text(pair["claim"], evidence)
+    return bool(verdicts) and all(v.verdict == "supported" for _, v in verdicts)
+
+
+def old_rule(pair: dict[str, Any]) -> bool:
+    """The old coverage rule."""
+    document = " ".join(text for _, text in pair["evidence"])
+    sentences = split_sentences(pair["claim"])
+    return bool(sentences) and min(coverage(s, [document]) for s in sentences) >= OLD_CUT
+
+
+def measure(pairs: Sequence[dict[str, Any]], rule: Any) -> dict[str, float]:
+    """Balanced accuracy, precision, recall of supported, ms per pair, for one rule."""
+    labels = [int(p["label"]) for p in pairs]
+    start = time.perf_counter()
+    pred = [rule(p) for p in pairs]
+    elapsed = time.perf_counter() - start
+    ba, precision, recall = balanced(pred, labels)
+    return {"ba": ba, "precision": precision, "recall": recall,
+            "ms": 1000 * elapsed / max(len(pairs), 1), "n": len(pairs),
+            "positives": sum(labels)}  # fmt: skip
+
+
+def run(labelled: Path, parts: Sequence[str]) -> dict[str, dict[str, dict[str, float]]]:
+    """The figures of every available part."""
+    results = {}
+    for name in parts:
+        pairs = load_part(name, labelled)
+        if pairs:
+            results[name] = {"new": measure(pairs, new_rule), "old": measure(pairs, old_rule)}
+    return results
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    """A plain-text table of the results."""
+    head = (f"{'part':<11} {'pairs':>5} {'pos':>4} | {'rule':<8} {'bal.acc':>7} "
+            f"{'prec(sup)':>9} {'rec(sup)':>8} {'ms/pair':>8}")  # fmt: skip
+    lines = [head, "-" * len(head)]
+    for name, rules in results.items():
+        for rule in ("old", "new"):
+            r = rules[rule]
+            label = "verifier" if rule == "new" else "old 0.5"
+            lines.append(f"{name:<11} {r['n']:>5} {r['positives']:>4} | {label:<8} "
+                         f"{r['ba']:>7.3f} {r['precision']:>9.3f} {r['recall']:>8.3f} "
+                         f"{r['ms']:>8.2f}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the benchmark table (and JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labelled", type=Path, default=LABELLED, help="hand-labelled pairs")
+    parser.add_argument("--parts", nargs="*", default=["synthetic", "labelled", *DEV_PARTS])
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args(argv)
+    pinned = _one_core()
+    results = run(args.labelled, args.parts)
+    if not results:
+        print("no part available")
+        return 1
+    print(table(results))
+    timed = [r["new"] for r in results.values()]
+    total_ms = sum(r["ms"] * r["n"] for r in timed)
+    total_n = sum(r["n"] for r in timed)
+    print(f"verifier throughput: {1000 * total_n / total_ms:.0f} pairs/s on one core "
+          f"({pinned}, {total_n} pairs)")  # fmt: skip
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
