@@ -5,9 +5,11 @@
 
 Articles are given as a sequence whose items are either
 
-* a **path** (`str` or `os.PathLike`): a .txt/.md file, a directory of them, or a .jsonl
-  file, read exactly as `newsbrief summarize PATH` reads it; a `str` is always a path,
-  never article text;
+* a **path** (`str` or `os.PathLike`): a .txt/.md/.html file, a directory, a .jsonl file
+  or an RSS/Atom feed file, read exactly as `newsbrief summarize PATH` reads it; a `str`
+  is always a path or a URL, never article text;
+* an **http(s) URL** of a page or a feed, fetched and extracted; by default only public
+  addresses may be fetched from here (`fetch_private=True` lifts that);
 * an **article text**: an `ArticleInput(text=..., title=..., outlet=..., date=..., url=...)`
   or a dict with the same keys.
 
@@ -39,6 +41,7 @@ from .errors import InputError, validation_lines
 from .schemas import Article, ArticleBrief, Sentence, StoryBrief
 
 if TYPE_CHECKING:
+    from .ingest.gather import Loaded
     from .llm.base import Backend
     from .pipeline.options import ProgressFn
 
@@ -102,41 +105,75 @@ def _checked_path(path: str, position: int) -> str:
     return path
 
 
-def _load_item(item: ArticleLike, position: int, index: int) -> list[Article]:
+def _load_item(item: ArticleLike, position: int, index: int, settings: Settings) -> Loaded:
     from .ingest.article import make_article
-    from .ingest.read import load_inputs
+    from .ingest.gather import Loaded, load_sources
 
     if isinstance(item, (str, os.PathLike)):
-        return load_inputs([_checked_path(os.fspath(item), position)])
+        return load_sources(
+            [_checked_path(os.fspath(item), position)],
+            policy=settings.fetch_policy(),
+            limit=settings.feed_limit,
+            require=False,
+        )
     if isinstance(item, (ArticleInput, Mapping)):
         given = _as_text(item, position)
-        return [
-            make_article(
-                given.text,
-                index=index,
-                source=f"<text {position}>",
-                title=given.title,
-                outlet=given.outlet,
-                date=given.date,
-                url=given.url,
-            )
-        ]
+        article = make_article(
+            given.text,
+            index=index,
+            source=f"<text {position}>",
+            title=given.title,
+            outlet=given.outlet,
+            date=given.date,
+            url=given.url,
+        )
+        return Loaded(articles=[article])
     raise InputError(
-        f"article {position}: expected a path or an article text, not {type(item).__name__}"
+        f"article {position}: expected a path or an article text (URLs are strings), not {type(item).__name__}"
     )
 
 
-def load_articles(articles: Sequence[ArticleLike] | ArticleLike) -> list[Article]:
-    """Read paths and article texts into Articles numbered a1..aN in the order given."""
+def load_story(
+    articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None
+) -> Loaded:
+    """Read paths, URLs and article texts: the Articles (a1..aN in the order given) and the
+    web inputs that gave none (`Loaded.failures`; a named file that cannot be read raises).
+
+    URLs are fetched under `settings.fetch_policy()`: by default public addresses only.
+    """
+    from .ingest.gather import Loaded
+
+    settings = settings if settings is not None else Settings()
     if isinstance(articles, (str, os.PathLike, ArticleInput, Mapping)):
         articles = [articles]
-    loaded: list[Article] = []
+    loaded = Loaded(articles=[])
     for position, item in enumerate(articles, start=1):
-        for article in _load_item(item, position, len(loaded) + 1):
-            loaded.append(_renumber(article, len(loaded) + 1))
-    if not loaded:
-        raise InputError("no articles given: pass file paths or article texts")
+        part = _load_item(item, position, len(loaded.articles) + 1, settings)
+        loaded.failures += part.failures
+        for article in part.articles:
+            loaded.articles.append(_renumber(article, len(loaded.articles) + 1))
+    if not loaded.articles:
+        why = "; ".join(f.message for f in loaded.failures[:5])
+        raise InputError(
+            f"no readable articles: {why}"
+            if why
+            else "no articles given: pass file paths, URLs or article texts"
+        )
     return loaded
+
+
+def load_articles(
+    articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None
+) -> list[Article]:
+    """Read paths, URLs and article texts into Articles numbered a1..aN in the order given.
+
+    Strict: an input that gives no article (a page that fails to fetch) raises InputError;
+    `load_story` keeps going and reports such inputs instead.
+    """
+    loaded = load_story(articles, settings)
+    if loaded.failures:
+        raise InputError("; ".join(f.message for f in loaded.failures))
+    return loaded.articles
 
 
 # --------------------------------------------------------------------------- backends
@@ -177,15 +214,20 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
 
 
 def run_pipeline(
-    articles: list[Article], settings: Settings, on_progress: ProgressFn | None = None
+    articles: list[Article] | Loaded, settings: Settings, on_progress: ProgressFn | None = None
 ) -> StoryBrief:
-    """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call)."""
+    """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call).
+
+    Given a `Loaded` (from `load_story`), its failed inputs go into the brief's run metadata.
+    """
+    from .ingest.gather import Loaded
     from .pipeline.run import summarize_articles
 
+    loaded = articles if isinstance(articles, Loaded) else Loaded(articles=list(articles))
     options = settings.run_options(on_progress)
     backend, lock = shared_backend(settings)
     with _exclusive(backend, lock):
-        return summarize_articles(articles, backend, options)
+        return summarize_articles(loaded.articles, backend, options, loaded.failures)
 
 
 def summarize(
@@ -197,14 +239,17 @@ def summarize(
 ) -> StoryBrief:
     """Summarise several articles of one story into a StoryBrief.
 
-    `articles`: paths (str / PathLike) and article texts (`ArticleInput` or dicts).
+    `articles`: paths (str / PathLike), http(s) URLs of pages or feeds, and article texts
+    (`ArticleInput` or dicts). A URL that fails is recorded in `brief.run.failed_inputs`
+    and the brief is made from the rest; by default URLs may reach public addresses only
+    (`fetch_private=True` lifts that, for URLs you chose yourself).
     `overrides`: any `Settings` field, e.g. `backend="none"`, `model=...`, `max_cost=0.1`.
     `on_progress(event, info)` receives "start", "article_done", "synthesis_start", "done".
     Raises `InputError` for unreadable input and `ConfigError` for a bad setting; model
     failures do not raise, they are recorded in the brief.
     """
     resolved = resolve_settings(settings, overrides)
-    return run_pipeline(load_articles(articles), resolved, on_progress)
+    return run_pipeline(load_story(articles, resolved), resolved, on_progress)
 
 
 def summarize_article(
@@ -216,7 +261,7 @@ def summarize_article(
 ) -> ArticleBrief:
     """Summarise one article (a path to one file, or an article text) into an ArticleBrief."""
     resolved = resolve_settings(settings, overrides)
-    loaded = load_articles([article])
+    loaded = load_articles([article], resolved)
     if len(loaded) != 1:
         raise InputError(f"summarize_article takes one article; the input holds {len(loaded)}")
     return run_pipeline(loaded, resolved, on_progress).articles[0]

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 MAX_TEXT_CHARS = 6000
 
 PATHS_OR_TEXTS = (
-    "The articles, all about one story. Each item is either a file path (a string: a .txt/.md file, "
-    "a directory of them, or a .jsonl file) or an article given as text: an object with 'text' and "
-    "optional 'title', 'outlet', 'date', 'url'. A string is always read as a path, never as text."
+    "The articles, all about one story. Each item is a file path (a string: a .txt/.md/.html "
+    "file, a directory of them, a .jsonl file or an RSS/Atom feed file), an http(s) URL of a "
+    "news page or a feed (public addresses only), or an article given as text: an object with "
+    "'text' and optional 'title', 'outlet', 'date', 'url'. A string is never read as text."
 )
 
 

@@ -35,6 +35,7 @@ from .llm.factory import BackendName
 from .tomlfile import load_toml
 
 if TYPE_CHECKING:
+    from .ingest.policy import AddressPolicy
     from .llm.base import Backend
     from .pipeline.options import ProgressFn, RunOptions
 
@@ -143,10 +144,25 @@ class Settings(BaseSettings):
     replay_dir: Path | None = Field(
         default=None, description="Answer from recordings in this directory."
     )
+    cache: bool = Field(
+        default=True,
+        description="Cache model responses on disk, so a repeated request costs nothing "
+        "(not for the replay backend, which answers from its recordings).",
+    )
     cache_dir: Path | None = Field(
         default=None,
-        description="Cache model responses here; a repeated request is answered from it.",
+        description="Where the response cache lives (default: the user cache directory, "
+        "e.g. ~/.cache/newsbrief).",
     )
+    cache_max_mb: float = Field(
+        default=256.0, gt=0, description="Size limit of the response cache in MB."
+    )
+    fetch_private: bool = Field(
+        default=False,
+        description="Let URL inputs reach loopback, private and link-local addresses. The "
+        "CLI sets it (its user chose the URLs); for the API and chat tools it is off.",
+    )
+    feed_limit: int = Field(default=10, gt=0, description="Items taken from each feed.")
     article_max_tokens: int = Field(
         default=700, gt=0, description="Completion token limit of a per-article call."
     )
@@ -211,7 +227,9 @@ class Settings(BaseSettings):
             self.timeout,
             self.record_dir,
             self.replay_dir,
+            self.cache,
             self.cache_dir,
+            self.cache_max_mb,
         )
 
     def make_backend(self) -> Backend | None:
@@ -228,9 +246,17 @@ class Settings(BaseSettings):
             api_key=self.api_key.get_secret_value() if self.api_key else None,
             record_dir=_str(self.record_dir),
             replay_dir=_str(self.replay_dir),
+            cache=self.cache,
             cache_dir=_str(self.cache_dir),
+            cache_max_mb=self.cache_max_mb,
             timeout=self.timeout,
         )
+
+    def fetch_policy(self) -> AddressPolicy:
+        """What URL inputs may reach under these settings (see `fetch_private`)."""
+        from .ingest.policy import AddressPolicy
+
+        return AddressPolicy(allow_private=self.fetch_private)
 
     def run_options(self, on_progress: ProgressFn | None = None) -> RunOptions:
         """The pipeline's RunOptions for these settings."""

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 SENTENCE_ID = r"a\d+\.s\d+"  # the one definition of a sentence id ('a2.s14')
 SENTENCE_ID_PATTERN = rf"^{SENTENCE_ID}$"
@@ -231,18 +231,21 @@ class Usage(Strict):
         )
 
 
+ErrorKind = Literal[
+    "invalid_json",
+    "schema",
+    "length",
+    "empty",
+    "refusal",
+    "transport",
+    "budget",
+    "replay_miss",
+    "other",
+]
+
+
 class ModelError(Strict):
-    kind: Literal[
-        "invalid_json",
-        "schema",
-        "length",
-        "empty",
-        "refusal",
-        "transport",
-        "budget",
-        "replay_miss",
-        "other",
-    ]
+    kind: ErrorKind
     message: str = Field(description="One line saying what went wrong.")
     attempts: int = Field(ge=0, description="How many model calls were made before giving up.")
     last_output: str | None = Field(
@@ -429,6 +432,18 @@ class CallRecord(Strict):
     ok: bool
 
 
+class FailedInput(Strict):
+    """An input that gave no article (a page that failed to fetch, a feed item with no text)."""
+
+    input: str = Field(description="The input as given, or the feed item's link.")
+    kind: str = Field(
+        description="What failed: a fetch error kind ('blocked', 'dns', 'timeout', 'http', "
+        "'status', 'redirect', 'too_large', 'content_type', 'empty', 'no_article', 'feed', "
+        "'scheme', 'url', 'file') or 'input' for a file that could not be read."
+    )
+    message: str = Field(description="One line saying what went wrong.")
+
+
 class RunMeta(Strict):
     schema_version: str = SCHEMA_VERSION
     tool_version: str
@@ -446,6 +461,10 @@ class RunMeta(Strict):
     cache_hits: int
     warnings: list[str]
     inputs: list[str] = Field(description="The sources read, in article order.")
+    failed_inputs: list[FailedInput] = Field(
+        default_factory=list,
+        description="Inputs that gave no article; the brief was made from the rest.",
+    )
 
 
 class StorySynthesis(Strict):
@@ -478,6 +497,11 @@ class StoryBrief(Strict):
     articles: list[ArticleBrief]
     synthesis_error: ModelError | None = None
     run: RunMeta
+    cited_sentences: dict[SentenceId, str] = Field(
+        default_factory=dict,
+        description="The text of every source sentence the brief cites (and of those that "
+        "support its overview), so a saved brief can be read and rendered on its own.",
+    )
 
 
 def schema_document(which: str = "story") -> dict:

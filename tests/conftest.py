@@ -133,3 +133,12 @@ def fault_server() -> Iterator:
     yield factory
     for server in made:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _own_response_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Each test gets its own empty user cache directory, so the response cache (on by
+    default) neither reads nor fills the developer's, and no test sees another's replies.
+    Set through XDG_CACHE_HOME, which subprocesses (CLI, MCP server) inherit."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("NEWSBRIEF_CACHE_DIR", raising=False)

@@ -138,19 +138,15 @@ def test_digest_briefs_only_stories_with_two_independent_sources(tmp_path) -> No
 
 
 def test_cluster_command_writes_batch_input(tmp_path) -> None:
-    import argparse
     import json
 
-    from agent.stories.cli_cmds import add_parsers
+    from agent.cli.main import main
     from agent.stories.inputs import read_stories
 
     for k, (title, text) in enumerate(BRIDGE + CHESS):
         (tmp_path / f"{k}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-    parser = argparse.ArgumentParser()
-    add_parsers(parser.add_subparsers())
     out = tmp_path / "stories.jsonl"
-    args = parser.parse_args(["cluster", str(tmp_path), "--out", str(out)])
-    assert args.func(args) == 0
+    assert main(["cluster", str(tmp_path), "--out", str(out)]) == 0
     stories = read_stories(out)
     assert [len(s.articles) for s in stories] == [3, 2] and all(s.problem is None for s in stories)
     first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])

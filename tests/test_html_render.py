@@ -135,11 +135,21 @@ def test_the_page_has_every_section_and_a_card_per_source(
     _assert_inert(page)
 
 
-def test_without_articles_markers_still_resolve_and_say_the_text_is_missing(
+def test_a_saved_brief_renders_the_same_page_without_its_articles(
+    syria: tuple[StoryBrief, list[Article]],
+) -> None:
+    brief, articles = syria
+    saved = StoryBrief.model_validate_json(brief.model_dump_json())
+    assert saved.cited_sentences, "the brief carries the sentences it cites"
+    assert render_html(saved) == render_html(brief, articles)
+
+
+def test_without_sentence_text_markers_still_resolve_and_say_the_text_is_missing(
     syria: tuple[StoryBrief, list[Article]],
 ) -> None:
     brief, _ = syria
-    page = Page(render_html(brief))
+    older = brief.model_copy(update={"cited_sentences": {}})  # a brief saved before 1.1
+    page = Page(render_html(older))
     markers = page.with_class("cm")
     assert markers
     assert all(m["href"].removeprefix("#") in page.ids for m in markers)

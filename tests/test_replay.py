@@ -12,7 +12,8 @@ from agent.errors import ConfigError
 from agent.llm.base import ModeRejected, ModeState, ReplayMiss, Request
 from agent.llm.factory import make_backend
 from agent.llm.openai_backend import OpenAIBackend
-from agent.llm.replay import CachingBackend, RecordingBackend, ReplayBackend, request_key
+from agent.llm.cache import CachedBackend
+from agent.llm.replay import RecordingBackend, ReplayBackend, request_key
 from agent.llm.structured import complete_structured
 
 PLANTED_KEY = "sk-test-PLANTED-123"
@@ -160,7 +161,7 @@ def test_cache_hits_skip_the_server(fault_server, tmp_path):
     inner = OpenAIBackend(
         "fault-model", base_url=server.base_url, api_key="x", modes=["json_object"]
     )
-    cache = CachingBackend(inner, tmp_path)
+    cache = CachedBackend(inner, tmp_path)
     first = complete_structured(cache, conversations(1)[0], Answer)
     second = complete_structured(cache, conversations(1)[0], Answer)
     assert first.cache_hits == 0 and second.cache_hits == 1

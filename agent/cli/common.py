@@ -47,6 +47,20 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--replay", metavar="DIR", help="answer from recordings in DIR (implies --backend replay)"
     )
+    group.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        default=None,
+        help="do not use the on-disk response cache (on by default: a repeated request is "
+        "answered from it at no cost)",
+    )
+    group.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where the response cache lives (default: the user cache directory, "
+        "e.g. ~/.cache/newsbrief)",
+    )
 
 
 # CLI option (argparse dest) -> Settings field; options left unset fall through to the
@@ -58,6 +72,9 @@ _OPTION_FIELDS = {
     "timeout": "timeout",
     "record": "record_dir",
     "replay": "replay_dir",
+    "cache": "cache",
+    "cache_dir": "cache_dir",
+    "limit": "feed_limit",
     "concurrency": "concurrency",
     "max_reasks": "max_reasks",
     "max_cost": "max_cost",
@@ -68,13 +85,17 @@ _OPTION_FIELDS = {
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Settings from command-line options over NEWSBRIEF_* variables over the config file."""
+    """Settings from command-line options over NEWSBRIEF_* variables over the config file.
+
+    URL inputs on the command line may reach any address (`fetch_private`): the user who
+    runs the command chose them. Chat tools and the API keep the stricter default.
+    """
     given = {
         field: getattr(args, option)
         for option, field in _OPTION_FIELDS.items()
         if getattr(args, option, None) is not None
     }
-    return Settings(config_file=getattr(args, "config", None), **given)
+    return Settings(config_file=getattr(args, "config", None), fetch_private=True, **given)
 
 
 def backend_from_args(args: argparse.Namespace) -> Backend | None:

@@ -16,13 +16,17 @@ from ..schemas import SCHEMA_VERSION
 from .common import Parser
 from .eval import add_eval_parser
 from .mcp import add_mcp_parser
+from .render import add_render_parser
 from .schema import add_schema_parser
+from .stories import add_parsers as add_story_parsers
 from .summarize import EPILOG, add_summarize_parser
 from .tools import add_tools_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: summarize, schema, mcp, tools, eval."""
+    """The whole command line: summarize, render, schema, mcp, tools, eval, batch, cluster,
+    digest.
+    """
     parser = Parser(
         prog="newsbrief",
         description="Turn several news reports of one story into a grounded, structured brief.",
@@ -34,10 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_summarize_parser(sub)
+    add_render_parser(sub)
     add_schema_parser(sub)
     add_mcp_parser(sub)
     add_tools_parser(sub)
     add_eval_parser(sub)
+    add_story_parsers(sub)
     return parser
 
 

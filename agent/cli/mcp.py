@@ -29,11 +29,21 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--backend", choices=BACKEND_NAMES, help="default backend for calls")
     p.add_argument("--replay", metavar="DIR", help="answer from recordings in DIR (replay backend)")
+    p.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let URLs in tool calls reach loopback, private and link-local addresses (off by "
+        "default: a chat tool may fetch public http(s) addresses only)",
+    )
     p.set_defaults(func=cmd_mcp)
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    overrides = {"backend": args.backend, "replay_dir": args.replay}
+    overrides = {
+        "backend": args.backend,
+        "replay_dir": args.replay,
+        "fetch_private": True if args.allow_private_urls else None,
+    }
     settings = Settings(
         config_file=args.config, **{k: v for k, v in overrides.items() if v is not None}
     )

@@ -1,18 +1,18 @@
-"""`newsbrief summarize`: articles of one story in, a brief out (JSON or Markdown)."""
+"""`newsbrief summarize`: articles of one story in, a brief out (JSON, Markdown or HTML)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..api import run_pipeline
-from ..errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL, InputError, NewsbriefError
-from ..ingest.read import load_inputs
+from ..errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL, InputError
+from ..ingest.gather import load_sources
 from ..pipeline.run import brief_status
-from ..render.markdown import render_markdown
-from ..schemas import StoryBrief
+from ..schemas import Article, StoryBrief
+from ..text.sanitize import clean
 from .common import add_backend_options, progress_display, settings_from_args
+from .output import FORMATS, check_out, format_brief, write_output
 
 EPILOG = """exit codes: 0 ok, 1 no brief, 2 bad usage or input, 3 partial (some articles failed;
 a brief was still written), 4 stopped by --max-cost/--max-tokens, 5 eval below threshold,
@@ -20,6 +20,8 @@ a brief was still written), 4 stopped by --max-cost/--max-tokens, 5 eval below t
 
 examples:
   newsbrief summarize examples/syria/ --format md
+  newsbrief summarize examples/syria/ --format html -o brief.html
+  newsbrief summarize https://example.org/a.html https://example.org/feed.xml --limit 5
   newsbrief summarize a.txt b.txt --backend openai --base-url http://127.0.0.1:8080/v1 --out brief.json
   cat articles.jsonl | newsbrief summarize -
 """
@@ -37,8 +39,15 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help=".txt/.md files, a directory of them, a .jsonl file (one article per line with 'text' and "
-        "optional 'title', 'outlet', 'date', 'url'), or - for stdin",
+        help=".txt/.md/.html files, a directory of them, a .jsonl file (one article per line with "
+        "'text' and optional 'title', 'outlet', 'date', 'url'), http(s) URLs of pages, RSS/Atom "
+        "feeds (URL or file), or - for stdin",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="take at most N items from each feed (default 10)",
     )
     add_backend_options(p)
     out = p.add_argument_group("output")
@@ -46,7 +55,10 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
         "--out", "-o", metavar="FILE", help="write the brief to FILE instead of stdout"
     )
     out.add_argument(
-        "--format", choices=["json", "md"], default="json", help="json (default) or md (Markdown)"
+        "--format",
+        choices=FORMATS,
+        default="json",
+        help="json (default), md (Markdown) or html (a self-contained story page)",
     )
     out.add_argument(
         "--quiet", "-q", action="store_true", help="no progress display or summary line on stderr"
@@ -86,41 +98,46 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise InputError(f"--out {args.out}: the directory {Path(args.out).parent} does not exist")
-    brief = run_summarize(args)
-    text = brief.model_dump_json(indent=2) if args.format == "json" else render_markdown(brief)
-    if args.out:
-        try:
-            Path(args.out).write_text(
-                text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8"
-            )
-        except OSError as err:
-            raise NewsbriefError(f"cannot write --out {args.out}: {err.strerror or err}") from None
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    check_out(args.out)
+    brief, articles = run_summarize(args)
+    write_output(format_brief(brief, args.format, articles), args.out)
     status = brief_status(brief)
     return {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "budget": EXIT_BUDGET}[status]
 
 
-def run_summarize(args: argparse.Namespace) -> StoryBrief:
+def run_summarize(args: argparse.Namespace) -> tuple[StoryBrief, list[Article]]:
     paths = list(args.paths)
     if not paths and not sys.stdin.isatty():
         paths = ["-"]
     if not paths:
-        raise InputError("no input: give article files, a directory, a .jsonl file, or - for stdin")
+        raise InputError(
+            "no input: give article files, a directory, a .jsonl file, URLs, or - for stdin"
+        )
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1 (got {args.limit})")
     settings = settings_from_args(args)
-    articles = load_inputs(paths)
+    loaded = load_sources(paths, policy=settings.fetch_policy(), limit=settings.feed_limit)
+    for failure in loaded.failures:
+        print(f"newsbrief: skipped {clean(failure.message, fold_newlines=True)}", file=sys.stderr)
     show = not args.quiet and sys.stderr.isatty()
     with progress_display(show) as on_progress:
-        brief = run_pipeline(articles, settings, on_progress)
+        brief = run_pipeline(loaded, settings, on_progress)
     if not args.quiet:
-        failed = sum(1 for a in brief.articles if a.error)
-        u = brief.run.usage
-        print(
-            f"newsbrief: {len(brief.articles)} articles ({failed} failed), {len(brief.run.calls)} model calls, "
-            f"{u.prompt_tokens + u.completion_tokens} tokens, ${u.cost_usd:.4f}, {brief.run.seconds:.1f} s "
-            f"[{brief.run.backend}: {brief.run.model}]",
-            file=sys.stderr,
-        )
-    return brief
+        print(summary_line(brief), file=sys.stderr)
+    return brief, loaded.articles
+
+
+def summary_line(brief: StoryBrief) -> str:
+    """One line on stderr after a run: articles, calls, cache hits, tokens, cost, time."""
+    failed = sum(1 for a in brief.articles if a.error)
+    u = brief.run.usage
+    skipped = len(brief.run.failed_inputs)
+    inputs = f", {skipped} inputs skipped" if skipped else ""
+    sent = sum(1 for c in brief.run.calls if not c.cache_hit)
+    return clean(
+        f"newsbrief: {len(brief.articles)} articles ({failed} failed{inputs}), "
+        f"{sent} model calls, {brief.run.cache_hits} cache hits, "
+        f"{u.prompt_tokens + u.completion_tokens} tokens, ${u.cost_usd:.4f}, "
+        f"{brief.run.seconds:.1f} s [{brief.run.backend}: {brief.run.model}]",
+        fold_newlines=True,
+    )

@@ -317,8 +317,8 @@ def _brief(
         url=article.url,
         flags=list(flags),
         error=error,
-        **parts,
-    )  # type: ignore[arg-type]
+        **parts,  # type: ignore[arg-type]
+    )
 
 
 def extractive_brief(

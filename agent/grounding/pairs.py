@@ -28,7 +28,8 @@ def _failed(pair_id: Any, reason: str) -> dict[str, Any]:
 
 def combine(verdicts: list[Verdict]) -> Verdict:
     """One verdict for a multi-sentence claim: the worst sentence's label, the weakest
-    score, the evidence of every sentence and the reasons of those short of supported."""
+    score, the evidence of every sentence and the reasons of those short of supported.
+    """
     if not verdicts:
         return Verdict(verdict="unsupported", score=0.0, reasons=["the claim has no sentences"])
     worst = max(verdicts, key=lambda v: _ORDER[v.verdict])
@@ -46,7 +47,7 @@ def check_pair(line: str) -> dict[str, Any]:
     """The output record for one input line (never raises on bad input)."""
     try:
         row = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return _failed(None, f"malformed line: not JSON ({exc.msg})")
     if not isinstance(row, dict):
         return _failed(None, "malformed line: not a JSON object")
@@ -70,7 +71,8 @@ def check_pairs(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 
 def run_pairs(in_path: str | Path, out_path: str | Path | None = None) -> int:
     """Check every pair of `in_path` and write JSON lines to `out_path` (stdout when None).
-    Returns the exit code: 0 when done, 2 when the input or output cannot be opened."""
+    Returns the exit code: 0 when done, 2 when the input or output cannot be opened.
+    """
     try:
         source = open(in_path, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:

@@ -143,7 +143,8 @@ class Doc:
 
 def _coverage(wanted: set[str], have: set[str], doc: Doc, th: Mapping[str, float]) -> float:
     """Share of `wanted` in `have`: 1 for a word, `prefix` for a word matched by its first six
-    letters only, `elsewhere` for a word found only outside the span in the same evidence."""
+    letters only, `elsewhere` for a word found only outside the span in the same evidence.
+    """
     if not wanted:
         return 0.0
     got = 0.0
@@ -250,7 +251,8 @@ def verify_claim(
     speakers: Mapping[str, str] | None = None,
 ) -> Verdict:
     """The verdict on one claim sentence against (sentence id, text) candidates in document
-    order; `speakers` maps a sentence id to who speaks in it, when known."""
+    order; `speakers` maps a sentence id to who speaks in it, when known.
+    """
     return _verify(claim, Doc(evidence), speakers or {}, THRESHOLDS)
 
 
@@ -261,6 +263,7 @@ def verify_text(
     speakers: Mapping[str, str] | None = None,
 ) -> list[tuple[str, Verdict]]:
     """Each sentence of a (multi-sentence) claim with its verdict; a text is supported only
-    when every sentence is."""
+    when every sentence is.
+    """
     doc = Doc(evidence)
     return [(s, _verify(s, doc, speakers or {}, THRESHOLDS)) for s in split_sentences(text)]

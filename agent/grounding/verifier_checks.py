@@ -32,7 +32,8 @@ _COMPATIBLE = {"conditional": {"commit", "conditional", "plan"}, "plan": {"plan"
 
 def name_keys(claim: Analysed, doc_names: set[str]) -> set[str]:
     """Keys of the claim's names: capitalised words past the first (a cased claim), or words
-    the document writes capitalised mid-sentence (a lower-cased claim)."""
+    the document writes capitalised mid-sentence (a lower-cased claim).
+    """
     names: set[str] = set()
     for index, tok in enumerate(claim.tokens):
         if not tok.low.isalpha() or len(tok.low) < 2 or tok.low in STOPWORDS or tok.low in SPEECH:
@@ -63,7 +64,8 @@ def _scopes(
     tokens: Sequence[Token], words: Iterable[str], wide: bool = False
 ) -> list[tuple[str, set[str], str]]:
     """(trigger, content keys of the next SCOPE tokens, the first of them) for each trigger;
-    `wide` doubles the window for proposals and plans ("proposed to X that ...")."""
+    `wide` doubles the window for proposals and plans ("proposed to X that ...").
+    """
     out = []
     for index, tok in enumerate(tokens):
         if tok.low in words:
@@ -112,7 +114,8 @@ def check_negation(claim: Analysed, evidence: Sequence[Analysed]) -> list[str]:
 
 def check_modality(claim: Analysed, evidence: Sequence[Analysed]) -> list[str]:
     """Reasons when hedges or commitments differ (may/could/would vs will/agreed,
-    proposed vs agreed)."""
+    proposed vs agreed).
+    """
     reasons: list[str] = []
     ev_commit = {t.key for e in evidence for t in e.tokens if t.low in COMMITMENT}
     # each evidence hedge or commitment with the words it governs
@@ -148,7 +151,8 @@ def check_modality(claim: Analysed, evidence: Sequence[Analysed]) -> list[str]:
 
 def speakers_of(sent: Analysed) -> set[str]:
     """Keys of the capitalised words next to a speech verb ("X said", "said X",
-    "according to X")."""
+    "according to X").
+    """
     found: set[str] = set()
     toks = sent.tokens
     for index, tok in enumerate(toks):
@@ -180,7 +184,8 @@ def check_attribution(
 ) -> list[str]:
     """Reasons when the claim names a speaker who does not speak in the evidence sentence
     that carries the claim (`main`), or, when that sentence names no speaker, in the
-    sentences next to it (`near`). `speakers` are known speakers of `main`."""
+    sentences next to it (`near`). `speakers` are known speakers of `main`.
+    """
     claimed = speakers_of(claim) & names
     if not claimed:
         return []
@@ -230,7 +235,8 @@ def check_facts(
     doc_keys: set[str],
 ) -> list[str]:
     """Reasons for each name, number and date of the claim missing from the evidence, and
-    for a place ("in Damascus") the evidence names but does not put anything in."""
+    for a place ("in Damascus") the evidence names but does not put anything in.
+    """
     shown = {t.key: t.low for t in claim.tokens}
     reasons: list[str] = []
     for key in sorted(claim.numbers - ev_keys):
@@ -275,7 +281,8 @@ def _counted(tokens: Sequence[Token]) -> set[tuple[str, str]]:
 
 def check_links(claim: Analysed, names: set[str], evidence: Sequence[Analysed]) -> list[str]:
     """Reasons when a span of several sentences has a claim's name in one sentence and the
-    words the claim puts next to it only in another ("the Shoigu government")."""
+    words the claim puts next to it only in another ("the Shoigu government").
+    """
     if len(evidence) < 2:
         return []
     ev_keys = set().union(*(e.content for e in evidence))

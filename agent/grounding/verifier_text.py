@@ -259,7 +259,8 @@ def tokenize(text: str) -> list[Token]:
 
 def analyse(text: str) -> Analysed:
     """Tokens, content-word keys and number keys of one sentence (a leading "The article
-    says that" is not part of what a sentence claims)."""
+    says that" is not part of what a sentence claims).
+    """
     tokens = tokenize(_META.sub("", fold(text)))
     content: set[str] = set()
     numbers: set[str] = set()

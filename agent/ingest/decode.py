@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from ..errors import InputError
+from ..text.sanitize import strip_escapes
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -29,10 +30,13 @@ def _c1_to_cp1252(match: re.Match[str]) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Unify newlines, drop zero-width and control chars (keeping \\n and \\t), NFC-normalise."""
+    """Unify newlines, drop terminal escape sequences, zero-width and control chars
+    (keeping \\n and \\t), NFC-normalise.
+    """
     text = _NEWLINES.sub("\n", text)
     text = _INVISIBLE.sub("", text)
-    text = _C1.sub(_c1_to_cp1252, text)
+    text = _C1.sub(_c1_to_cp1252, text)  # first: a C1 byte here is mis-decoded cp1252
+    text = strip_escapes(text)  # whole sequences: "\x1b[31m" leaves nothing behind
     text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
 

@@ -39,7 +39,8 @@ _BLOCKS = re.compile(r"</?(?:p|div|br|li|h[1-6]|blockquote|tr)\b[^>]*>", re.I)
 @dataclass(frozen=True)
 class FeedItem:
     """One item of a feed. `summary` is plain text: the item's content or description,
-    whichever is longer; `published` an ISO date (YYYY-MM-DD) when the feed gives one."""
+    whichever is longer; `published` an ISO date (YYYY-MM-DD) when the feed gives one.
+    """
 
     title: str | None
     link: str | None

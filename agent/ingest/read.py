@@ -34,7 +34,7 @@ class _MalformedInput(InputError):
 
 
 @dataclass
-class _Record:
+class Record:
     text: str
     source: str
     meta: dict[str, Any] = field(default_factory=dict)
@@ -55,6 +55,20 @@ def load_inputs(
     only boilerplate are skipped with a logged warning; anything named explicitly must hold
     an article, or InputError says why in one line.
     """
+    names = check_names(paths, stdin)
+    records: list[Record] = []
+    for name in names:
+        records.extend(read_records(name, stdin))
+    articles = records_to_articles(records)
+    if not articles:
+        raise InputError(f"{', '.join(names)}: no readable articles")
+    return articles
+
+
+def check_names(
+    paths: Sequence[str | os.PathLike[str]], stdin: IO[bytes] | IO[str] | None
+) -> list[str]:
+    """The inputs as strings ('-' for stdin when none are given and `stdin` is)."""
     names = [os.fspath(p) for p in paths]
     if not names:
         if stdin is None:
@@ -64,13 +78,24 @@ def load_inputs(
         names = ["-"]
     if names.count("-") > 1:
         raise InputError("-: stdin can be read only once")
-    records: list[_Record] = []
-    for name in names:
-        records.extend(_read_stdin(stdin) if name == "-" else _read_path(Path(name), name))
+    return names
+
+
+def read_records(name: str, stdin: IO[bytes] | IO[str] | None = None) -> list[Record]:
+    """The article records of one input: a path, a directory, or '-' for stdin."""
+    return _read_stdin(stdin) if name == "-" else _read_path(Path(name), name)
+
+
+def records_to_articles(records: Sequence[Record], first: int = 1) -> list[Article]:
+    """Clean each record into an Article numbered from a<first>; skips the non-explicit
+    records that hold no article text (logged), raises InputError for an explicit one.
+    """
     articles: list[Article] = []
     for rec in records:
         try:
-            article = make_article(rec.text, index=len(articles) + 1, source=rec.source, **rec.meta)
+            article = make_article(
+                rec.text, index=first + len(articles), source=rec.source, **rec.meta
+            )
         except InputError as err:
             if rec.explicit:
                 raise
@@ -78,8 +103,6 @@ def load_inputs(
             continue
         article.warnings[:0] = rec.warnings
         articles.append(article)
-    if not articles:
-        raise InputError(f"{', '.join(names)}: no readable articles")
     return articles
 
 
@@ -95,7 +118,7 @@ def _read_bytes(path: Path, name: str) -> bytes:
         raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
 
 
-def _read_path(path: Path, name: str) -> list[_Record]:
+def _read_path(path: Path, name: str) -> list[Record]:
     if path.is_dir():
         return _read_dir(path, name)
     data = _read_bytes(path, name)
@@ -107,7 +130,7 @@ def _read_path(path: Path, name: str) -> list[_Record]:
 
 def _records_from_text(
     text: str, name: str, suffix: str, warnings: list[str], explicit: bool = True
-) -> list[_Record]:
+) -> list[Record]:
     if not text.strip():
         raise InputError(f"{name}: file is empty (only whitespace)")
     if suffix == ".jsonl":
@@ -116,10 +139,10 @@ def _records_from_text(
         return _parse_jsonl(text, name, warnings)
     if suffix in (".md", ".markdown"):
         text = strip_markdown(text)
-    return [_Record(text, name, warnings=warnings, explicit=explicit)]
+    return [Record(text, name, warnings=warnings, explicit=explicit)]
 
 
-def _read_dir(path: Path, name: str) -> list[_Record]:
+def _read_dir(path: Path, name: str) -> list[Record]:
     try:
         entries = sorted(
             p
@@ -128,7 +151,7 @@ def _read_dir(path: Path, name: str) -> list[_Record]:
         )
     except OSError as err:
         raise InputError(f"{name}: cannot list directory ({err.strerror or err})") from None
-    records: list[_Record] = []
+    records: list[Record] = []
     for entry in entries:
         if not entry.is_file():
             continue
@@ -154,7 +177,7 @@ def _read_dir(path: Path, name: str) -> list[_Record]:
     return records
 
 
-def _read_stdin(stdin: IO[bytes] | IO[str] | None) -> list[_Record]:
+def _read_stdin(stdin: IO[bytes] | IO[str] | None) -> list[Record]:
     stream: IO[Any] = stdin if stdin is not None else sys.stdin.buffer
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -184,7 +207,7 @@ def _looks_like_jsonl(text: str) -> bool:
     return bool(lines)
 
 
-def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[_Record]:
+def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[Record]:
     records = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
@@ -213,7 +236,7 @@ def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[_Record]:
             if not isinstance(value, str):
                 raise _MalformedInput(f'{where}: field "{key}" must be a string')
             meta[target] = value.strip()
-        records.append(_Record(body, f"{name}:{lineno}", meta, list(warnings), explicit=False))
+        records.append(Record(body, f"{name}:{lineno}", meta, list(warnings), explicit=False))
     if not records:
         raise InputError(f"{name}: no articles in the JSONL file")
     return records

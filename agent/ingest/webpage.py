@@ -211,7 +211,7 @@ def extract_page(
 
 
 def _drop_title_line(body: str, title: str | None) -> str:
-    """trafilatura keeps the <h1> as the first paragraph; the title is metadata."""
+    """Trafilatura keeps the <h1> as the first paragraph; the title is metadata."""
     if not title:
         return body
     first, _, rest = body.partition("\n\n")

@@ -149,6 +149,9 @@ class CachedBackend:
     ):
         self.inner = inner
         self.name = inner.name
+        self.priced = inner.priced  # a cache hit is free: its call record says cache_hit
+        self.context_tokens = inner.context_tokens
+        self.concurrency_safe = inner.concurrency_safe
         self.directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.path = self.directory / CACHE_FILE
         self.max_bytes = max(0, int(max_mb * 1024 * 1024))
@@ -178,18 +181,6 @@ class CachedBackend:
     @property
     def modes(self) -> tuple[StructuredMode, ...]:
         return tuple(self.inner.modes)
-
-    @property
-    def priced(self) -> bool:
-        return self.inner.priced
-
-    @property
-    def context_tokens(self) -> int:
-        return self.inner.context_tokens
-
-    @property
-    def concurrency_safe(self) -> bool:
-        return self.inner.concurrency_safe
 
     def count_tokens(self, text: str) -> int:
         """The inner backend's count (not cached: it is local and cheap)."""

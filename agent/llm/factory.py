@@ -22,14 +22,17 @@ def make_backend(
     api_key: str | None = None,
     record_dir: str | None = None,
     replay_dir: str | None = None,
+    cache: bool = False,
     cache_dir: str | None = None,
+    cache_max_mb: float | None = None,
     timeout: float = 120.0,
 ) -> Backend:
     """Build a backend.
 
     name None: "openai" when a base URL is given or OPENAI_BASE_URL is set, else "local".
-    `record_dir` wraps any backend so it records its answers; `cache_dir` makes it a
-    response cache; "replay" answers from `replay_dir` only.
+    `record_dir` wraps any backend so it records its answers; `cache` puts the on-disk
+    response cache (`agent.llm.cache`, in `cache_dir` or the user cache directory) in
+    front of it, except for "replay", which answers from `replay_dir` only.
     """
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     if name is None:
@@ -58,10 +61,15 @@ def make_backend(
         backend = ReplayBackend(replay_dir, model=model)
     else:
         raise ConfigError(f"unknown backend {name!r}: choose one of {', '.join(MODEL_BACKENDS)}")
-    if cache_dir:
-        from .replay import CachingBackend
+    if cache and name != "replay":
+        from .cache import DEFAULT_MAX_MB, CachedBackend
 
-        backend = CachingBackend(backend, cache_dir)
+        backend = CachedBackend(
+            backend,
+            cache_dir,
+            max_mb=cache_max_mb or DEFAULT_MAX_MB,
+            prompt_version=_prompt_versions(),
+        )
     if record_dir:
         from .replay import RecordingBackend
 
@@ -77,3 +85,12 @@ def _openai_model(model: str | None, base_url: str | None) -> str | None:
     if not base_url or "api.openai.com" in base_url:
         return DEFAULT_OPENAI_MODEL
     return None
+
+
+def _prompt_versions() -> str:
+    """The versions of the bundled prompts, part of every cache key ('article/3,...')."""
+    from ..prompts.loader import load_prompt
+
+    return ",".join(
+        f"{pid}/{load_prompt(pid).version}" for pid in ("article", "synthesis", "repair")
+    )

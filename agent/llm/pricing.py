@@ -62,7 +62,8 @@ def estimate_cost(
 
 def call_cost(backend: Backend, completion: Completion, table: PriceTable | None = None) -> float:
     """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free
-    or the answer came from a cache."""
+    or the answer came from a cache.
+    """
     if not backend.priced or completion.cache_hit:
         return 0.0
     return estimate_cost(

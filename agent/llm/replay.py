@@ -218,19 +218,6 @@ class RecordingBackend(_Wrapper):
         return self._call_and_record(request, request_key(request))
 
 
-class CachingBackend(_Wrapper):
-    """A response cache: a recorded answer is returned with `cache_hit=True`, else `inner` is
-    called and its answer recorded.
-    """
-
-    def complete(self, request: Request) -> Completion:
-        key = request_key(request)
-        entry = self.store.load(key)
-        if entry is not None:
-            return completion_from_entry(entry, cache_hit=True)
-        return self._call_and_record(request, key)
-
-
 class ReplayBackend:
     """Answers from recordings only: no network, no model.
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import BudgetExceeded, validation_lines
 from ..prompts.loader import load_prompt
-from ..schemas import ModelError, Usage
+from ..schemas import ErrorKind, ModelError, Usage
 from .base import (
     Backend,
     BackendError,
@@ -71,7 +71,7 @@ class StructuredResult:
 
 @dataclass
 class _Problem:
-    kind: str  # a ModelError kind
+    kind: ErrorKind
     message: str  # one line for the ModelError
     repair: str  # what the re-ask says is wrong
     details: list[str] = field(default_factory=list)
@@ -305,7 +305,9 @@ class _Run:
             )
         )
 
-    def fail(self, kind: str, message: str, attempts: int | None = None) -> StructuredResult:
+    def fail(
+        self, kind: ErrorKind, message: str, attempts: int | None = None
+    ) -> StructuredResult:
         r = self.result
         last = r.last_text[:LAST_OUTPUT_CHARS] if r.last_text else None
         line = " ".join(message.split())[:400]

@@ -9,15 +9,25 @@ which is also the evaluation baseline.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
 from ..errors import BudgetExceeded
 from ..grounding.article import finalize_article
+from ..grounding.citations import cited_sentences
 from ..grounding.duplicates import find_duplicates
 from ..llm.base import Backend, ModeState
 from ..prompts.loader import load_prompt
-from ..schemas import Article, ArticleBrief, ModelError, RunMeta, StoryBrief, Usage
+from ..schemas import (
+    Article,
+    ArticleBrief,
+    FailedInput,
+    ModelError,
+    RunMeta,
+    StoryBrief,
+    Usage,
+)
 from .article import Job, budget_error, make_job, process_article
 from .budget import Budget
 from .options import ArticleResult, RunOptions
@@ -61,9 +71,16 @@ def _duplicates(articles: list[Article]) -> tuple[dict[str, str], list[str]]:
 
 
 def summarize_articles(
-    articles: list[Article], backend: Backend | None, options: RunOptions | None = None
+    articles: list[Article],
+    backend: Backend | None,
+    options: RunOptions | None = None,
+    failed_inputs: Sequence[FailedInput] = (),
 ) -> StoryBrief:
-    """Run the whole pipeline. Model failures never raise: they are recorded in the brief."""
+    """Run the whole pipeline. Model failures never raise: they are recorded in the brief.
+
+    `failed_inputs` are inputs that gave no article (a page that did not fetch); they are
+    kept in the run metadata and make the brief partial.
+    """
     options = options or RunOptions()
     started = time.monotonic()
     budget = Budget(backend, options.max_cost, options.max_tokens, options.pricing)
@@ -122,8 +139,10 @@ def summarize_articles(
             + sum(1 for r in results.values() if r.resumed),
             warnings=list(dict.fromkeys(warnings)),
             inputs=[a.source for a in articles],
+            failed_inputs=list(failed_inputs),
         ),
     )
+    brief.cited_sentences = cited_sentences(brief, articles)
     if run_dir is not None:
         run_dir.save_brief(brief)
     _notify(options, "done", seconds=brief.run.seconds)
@@ -175,4 +194,4 @@ def brief_status(brief: StoryBrief) -> str:
     )
     if any(e.kind == "budget" for e in errors):
         return "budget"
-    return "partial" if errors else "ok"
+    return "partial" if errors or brief.run.failed_inputs else "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..schemas import ArticleBrief, Conflict, StoryBrief
+from ..text.sanitize import clean
 
 
 def _cite(ids: list[str]) -> str:
@@ -103,6 +104,10 @@ def render_markdown(brief: StoryBrief) -> str:
             f"> Synthesis failed ({brief.synthesis_error.kind}): {brief.synthesis_error.message}",
         ]
     out += _story_sections(brief)
+    if run.failed_inputs:
+        out += ["", "## Inputs not used", ""] + [
+            f"- {f.input}: {f.message} ({f.kind})" for f in run.failed_inputs
+        ]
     out += ["", "## Sources"]
     for article in brief.articles:
         out += _article_section(article)
@@ -111,9 +116,11 @@ def render_markdown(brief: StoryBrief) -> str:
         "---",
         "",
         f"Model: {run.model} via {run.backend} · prompts {', '.join(f'{k}/{v}' for k, v in run.prompts.items()) or 'none'}"
-        f" · {len(run.calls)} calls, {run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
+        f" · {len(run.calls)} calls ({run.cache_hits} from the cache), {run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
         f" ${run.usage.cost_usd:.4f} · {run.reasks} re-asks, {run.retries} retries · {run.seconds:.1f} s",
     ]
     if run.warnings:
         out += ["", "Warnings:"] + [f"- {w}" for w in run.warnings]
-    return "\n".join(out).rstrip() + "\n"
+    # Source text and model output may carry terminal escapes or invisible controls: the
+    # view is made of text only (the one sanitiser, newlines kept).
+    return clean("\n".join(out).rstrip() + "\n")

@@ -114,6 +114,7 @@ def story_problems(b: StoryBrief) -> list[str]:
         for s in b.single_source
         if not s.verified
     ]
+    items += [f"Input not used ({f.kind}): {f.message}" for f in b.run.failed_inputs]
     if b.synthesis_error:
         items.append(f"Synthesis failed ({b.synthesis_error.kind}): {b.synthesis_error.message}")
     if b.overview_origin == "code":

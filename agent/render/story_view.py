@@ -9,17 +9,18 @@ sentences are cited, so the page can list each one as the target of its markers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..schemas import Article, StoryBrief, TimelineEntry
+from ..schemas import Article, Sentence, StoryBrief, TimelineEntry
 from ..text.sanitize import clean, safe_url
+from ..text.sentences import split_statements
 from .story_checks import article_problems, injection_suspects, story_problems
 
 __all__ = ["StoryView", "anchor_id", "plain"]
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 _QUOTE_KEY = re.compile(r"[\W_]+")
 
 
@@ -52,6 +53,8 @@ class StoryView:
         self.brief = brief
         self.briefs = {a.article_id: a for a in brief.articles}
         self.position = {a.article_id: i for i, a in enumerate(brief.articles)}
+        if articles is None and brief.cited_sentences:
+            articles = _saved_articles(brief)
         self.sentences: dict[str, str] = {}
         self.articles = list(articles) if articles is not None else None
         self.have_text = articles is not None
@@ -104,7 +107,7 @@ class StoryView:
     def overview(self) -> list[dict[str, Any]]:
         """The overview, sentence by sentence, each with the sentences that support it."""
         text = plain(self.brief.overview)
-        parts = [p for p in _SPLIT.split(text) if p.strip()] or ([text] if text else [])
+        parts = split_statements(text)
         finder = _SupportFinder(self.articles) if self.articles else None
         return [{"text": p, "cites": self.cites(finder(p) if finder else [])} for p in parts]
 
@@ -188,7 +191,8 @@ class StoryView:
         """Quotes grouped by speaker (as the sources name them), unattributed ones last.
 
         The same words from the same speaker in several sources show once, with every source,
-        when their checks agree (both verbatim, both with the speaker checked, or not)."""
+        when their checks agree (both verbatim, both with the speaker checked, or not).
+        """
         groups: dict[str, dict[str, Any]] = {}
         for a in self.brief.articles:
             for q in a.quotes:
@@ -335,7 +339,8 @@ class StoryView:
 
 def _is_background(entry: TimelineEntry, episode: Any) -> bool:
     """Context an article gives, not a step: known only to the month or year, or outside the
-    episode's dates (the timeline places such events in the episode they fall near)."""
+    episode's dates (the timeline places such events in the episode they fall near).
+    """
     if entry.date_precision in ("month", "year"):
         return True
     if entry.date and episode is not None and episode.start and episode.end:
@@ -347,13 +352,49 @@ class _SupportFinder:
     """The sentences that support an overview sentence, found with the pipeline's own check."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        from ..grounding.support import CITED, SupportIndex, best_support, default_scorer
+        from ..grounding.support import SupportIndex
 
         self._articles = list(articles)
         self._index = SupportIndex(self._articles)
-        self._scorer = default_scorer()
-        self._best, self._bar = best_support, CITED
 
     def __call__(self, text: str) -> list[str]:
-        scored = [self._best(text, a, self._scorer, self._index, self._bar) for a in self._articles]
-        return [sid for score, ids in sorted(scored, key=lambda s: -s[0]) if ids for sid in ids][:3]
+        from ..grounding.support import supporting_sentences
+
+        return supporting_sentences(text, self._articles, self._index)
+
+
+def _saved_articles(brief: StoryBrief) -> list[Article]:
+    """The articles as far as a saved brief holds them: the sentences it cites, in order.
+
+    Enough to show every cited sentence and to cite the overview again (the pipeline saved
+    the sentences that support it); the rest of each article is not in the brief.
+    """
+    by_article: dict[str, list[tuple[str, str]]] = {}
+    for sid, text in brief.cited_sentences.items():
+        by_article.setdefault(sid.split(".", 1)[0], []).append((sid, text))
+    out = []
+    for ab in brief.articles:
+        pairs = sorted(by_article.get(ab.article_id, []), key=lambda p: _sentence_no(p[0]))
+        sentences, offset = [], 0
+        for sid, text in pairs:
+            sentences.append(Sentence(id=sid, text=text, start=offset, end=offset + len(text)))
+            offset += len(text) + 1
+        out.append(
+            Article(
+                id=ab.article_id,
+                source=ab.source,
+                title=ab.title,
+                outlet=ab.outlet,
+                date=ab.date,
+                url=ab.url,
+                text=(body := " ".join(t for _, t in pairs)),
+                sentences=sentences,
+                sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+            )
+        )
+    return out
+
+
+def _sentence_no(sentence_id: str) -> int:
+    tail = sentence_id.rsplit(".s", 1)[-1]
+    return int(tail) if tail.isdigit() else 1 << 30

@@ -223,7 +223,10 @@ class DirStore:
     def write(self, result: StoryResult) -> None:
         name = safe_name(result.id)
         if result.brief is not None:
+            from ..render.html import render_html
+
             _write_atomic(self.path / f"{name}.md", _markdown(result.brief, result.id))
+            _write_atomic(self.path / f"{name}.html", render_html(result.brief))
         _write_atomic(
             self.path / f"{name}.json",
             json.dumps(result.record(), ensure_ascii=False, indent=1) + "\n",
@@ -241,6 +244,34 @@ class DirStore:
             link = f"[{record['id']}]({name}.md)" if brief else str(record["id"])
             lines.append(f"| {link} | {record['status']} | {headline} | {tokens} |")
         _write_atomic(self.path / "index.md", "\n".join(lines) + "\n")
+        _write_atomic(self.path / "index.html", _index_html(self._records()))
+
+
+def _index_html(records: list[dict[str, Any]]) -> str:
+    """The index page of a batch folder: one row per story, linking its page (escaped)."""
+    from html import escape
+
+    from ..text.sanitize import clean
+
+    rows = []
+    for record in sorted(records, key=lambda r: str(r["id"])):
+        name = safe_name(str(record["id"]))
+        brief = record.get("brief") or {}
+        headline = brief.get("headline") or (record.get("error") or {}).get("message") or ""
+        story = escape(clean(str(record["id"]), fold_newlines=True))
+        cell = f'<a href="{escape(name)}.html">{story}</a>' if brief else story
+        status = escape(str(record["status"]))
+        text = escape(clean(str(headline), fold_newlines=True)[:200])
+        rows.append(f"<tr><td>{cell}</td><td>{status}</td><td>{text}</td></tr>")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>newsbrief batch</title><style>body{font:16px/1.45 system-ui,sans-serif;"
+        "margin:1rem auto;max-width:60rem;padding:0 1rem}table{border-collapse:collapse;"
+        "width:100%}td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}</style>"
+        "</head><body><h1>Batch index</h1><table><thead><tr><th>story</th><th>status</th>"
+        f"<th>headline</th></tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>\n"
+    )
 
 
 def open_store(out: str | Path) -> JsonlStore | DirStore:
@@ -286,7 +317,8 @@ def _failure(story_id: str, err: BaseException, started: float) -> StoryResult:
 
 def _readable(articles: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
     """The articles that load on their own, and an error entry for each one that does not
-    (e.g. a scraped page that is only boilerplate), so the rest of the story can be briefed."""
+    (e.g. a scraped page that is only boilerplate), so the rest of the story can be briefed.
+    """
     from ..api import load_articles
 
     kept, dropped = [], []
@@ -303,12 +335,13 @@ def _readable(articles: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
 
 
 async def _run_one(story: StoryInput, settings: Any) -> StoryResult:
-    from .. import asummarize
+    from ..api import asummarize
 
     started = time.monotonic()
     if story.problem is not None:
         return _failure(story.id, InputError(story.problem), started)
-    articles, dropped = list(story.articles), []
+    articles = list(story.articles)
+    dropped: list[dict[str, str]] = []
     try:
         try:
             brief = await asummarize(articles, settings)
@@ -342,7 +375,7 @@ async def arun_batch(
     """Brief every story not yet recorded in `out` (see the module docstring); async."""
     import anyio.to_thread
 
-    from .. import Settings
+    from ..config import Settings
 
     if concurrency < 1:
         raise InputError("concurrency must be at least 1")

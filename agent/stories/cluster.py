@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -103,7 +103,8 @@ def _make(year: str, month: str | int, day: str) -> dt.date | None:
 def parse_date(value: dt.date | str | None) -> dt.date | None:
     """A date from a date, a datetime or a string like '2016-09-10', '10 Sep 2016',
     'Saturday, January 8, 2005' or '20-05-2016' (day first); None when absent or unreadable
-    (a date without a year, like 'March 5', is not a usable timestamp)."""
+    (a date without a year, like 'March 5', is not a usable timestamp).
+    """
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     text = str(value)
@@ -130,9 +131,9 @@ def _normal(token: str) -> str:
     return word
 
 
-def item_terms(item: ClusterItem, params: ClusterParams) -> Counter[str]:
+def item_terms(item: ClusterItem, params: ClusterParams) -> dict[str, float]:
     """Weighted term counts of an article: title twice, lead text once, names/numbers boosted."""
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for part, weight, limit in (
         (item.title or "", params.title_weight, 40),
         (item.text, 1.0, params.lead_words),
@@ -180,7 +181,7 @@ class StreamClusterer:
         gap = min(abs((date - known).days) for known in story.dates)
         return math.exp(-max(0.0, gap - self.params.grace_days) / self.params.tau_days)
 
-    def similarity(self, terms: Counter[str], date: dt.date | None, story: _Story) -> float:
+    def similarity(self, terms: dict[str, float], date: dt.date | None, story: _Story) -> float:
         """Cosine of the article's and the story's TF-IDF vectors, times the time decay."""
         idf = {t: self._idf(t) for t in story.centroid.keys() | terms.keys()}
         dot = sum(w * story.centroid.get(t, 0.0) * idf[t] ** 2 for t, w in terms.items())

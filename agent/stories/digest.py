@@ -73,7 +73,8 @@ def independent_sources(
     articles: Sequence[FeedArticle], containment: float = DUPLICATE_CONTAINMENT
 ) -> int:
     """How many articles remain when near-duplicates are merged: two texts are duplicates when
-    `containment` of the shorter one's 5-word shingles are in the other."""
+    `containment` of the shorter one's 5-word shingles are in the other.
+    """
     shingles = [_shingles(a.text) for a in articles]
     parent = list(range(len(articles)))
 
@@ -144,7 +145,8 @@ def run_digest(
     **batch_options: Any,
 ) -> DigestSummary:
     """Cluster a feed (directory, JSONL or RSS/Atom) and brief each story with at least
-    `min_sources` independent sources into `out` (as `run_batch` writes it)."""
+    `min_sources` independent sources into `out` (as `run_batch` writes it).
+    """
     articles = read_feed(feed)
     stories = cluster_feed(articles, params)
     eligible = [s for s in stories if s.sources >= min_sources]

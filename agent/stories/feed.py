@@ -68,7 +68,8 @@ def _read(path: Path) -> str:
 
 def scan_header(text: str) -> tuple[str | None, str | None]:
     """(title, date text) from the top lines of a text: the first headline-like line and the
-    first short line that reads as a date with a year (either may be None)."""
+    first short line that reads as a date with a year (either may be None).
+    """
     title = date = None
     for line in (line.strip() for line in text.splitlines()[:12]):
         if not line or _JUNK_LINE.match(line):

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-__all__ = ["clean", "clean_model", "md_text", "safe_url"]
+__all__ = ["clean", "clean_model", "md_text", "safe_url", "strip_escapes"]
 
 # Escape sequences (ECMA-48). Strings (OSC, DCS, SOS, PM, APC) run to their terminator: BEL or
 # ST (ESC \ or 0x9c). An unterminated string is removed up to the end of its line, so its
@@ -57,7 +57,8 @@ _JOINERS = frozenset("\u200c\u200d")
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u180e\ufff9\ufffa\ufffb\ufffe\uffff")
 
 
-def _strip_escapes(s: str) -> str:
+def strip_escapes(s: str) -> str:
+    """`s` without ANSI/ECMA-48 escape sequences (string controls, CSI, other ESC forms)."""
     s = _STRING.sub("", s)
     s = _CSI.sub("", s)
     return _ESC_OTHER.sub("", s)
@@ -109,7 +110,7 @@ def clean(s: str, *, fold_newlines: bool = False, keep_tabs: bool = True) -> str
         raise TypeError(f"clean() expects a str, not {type(s).__name__}")
     if not s:
         return s
-    s = _strip_escapes(s)
+    s = strip_escapes(s)
     s = _LINE_BREAKS.sub("\n", s)
     s = _CONTROLS.sub("", s)
     s = _strip_invisible(s)

@@ -23,6 +23,17 @@ MAX_SENTENCE_REPEATS = 2  # one sentence written 3 times or more
 # --------------------------------------------------------------------------- prose
 
 
+_STATEMENT_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
+
+
+def split_statements(text: str) -> list[str]:
+    """A brief's composed text (its overview) as the statements a reader sees, one per
+    sentence; curly quotes count as quotes.
+    """
+    parts = [p for p in _STATEMENT_END.split(text) if p.strip()]
+    return parts or ([text] if text.strip() else [])
+
+
 def split_sentences(text: str) -> list[str]:
     """A plain sentence split for model prose (summaries), not for articles."""
     return [part.strip() for part in _SENTENCE_END.split(fold(text)) if part.strip()]

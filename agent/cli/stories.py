@@ -1,8 +1,4 @@
-"""`newsbrief batch | cluster | digest`: argparse parsers and command functions.
-
-Plug in with `add_parsers(subparsers)` from the CLI's `build_parser`; each command function
-takes the parsed `args` and returns an exit code (errors are NewsbriefError, which the CLI's
-`main` turns into one line and its exit code).
+"""`newsbrief batch | cluster | digest`: many stories in one run (agent.stories).
 
 Exit codes of batch and digest: 0 every story ok (or already done); 1 every story run
 failed; 2 bad usage or input; 3 some stories partial or failed; 4 stopped by the batch
@@ -17,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, InputError
+from .common import add_backend_options, settings_from_args
 
 __all__ = ["add_parsers", "cmd_batch", "cmd_cluster", "cmd_digest"]
 
@@ -31,30 +28,17 @@ examples:
 """
 
 
-def _model_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("model")
-    group.add_argument(
-        "--backend",
-        choices=["local", "openai", "replay", "none"],
-        help="local (embedded model), openai (any OpenAI-compatible endpoint), replay, none (code only)",
-    )
-    group.add_argument("--model", help="model name for the openai backend")
-    group.add_argument(
-        "--base-url",
-        help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL); key from $OPENAI_API_KEY",
-    )
-    group.add_argument("--timeout", type=float, help="seconds per HTTP request (default 120)")
-    group.add_argument(
-        "--config",
-        metavar="FILE",
-        help="TOML settings file (default $NEWSBRIEF_CONFIG or ./newsbrief.toml)",
-    )
-
-
 def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     parser.add_argument("--out", "-o", required=True, metavar="PATH", help=out_help)
     run = parser.add_argument_group("run")
-    run.add_argument("--concurrency", type=int, default=8, help="stories in flight (default 8)")
+    run.add_argument(
+        "--concurrency",
+        dest="stories_in_flight",
+        metavar="N",
+        type=int,
+        default=8,
+        help="stories in flight (default 8)",
+    )
     run.add_argument(
         "--calls-per-story",
         type=int,
@@ -71,7 +55,7 @@ def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
 
 
 def _cluster_options(parser: argparse.ArgumentParser) -> None:
-    from .cluster import ClusterParams
+    from ..stories.cluster import ClusterParams
 
     parser.add_argument(
         "--threshold",
@@ -96,9 +80,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "input", metavar="STORIES", help="a .jsonl file of stories or a directory of story folders"
     )
     _run_options(
-        p, "a .jsonl file (one record per story) or a directory (<id>.json, <id>.md, index.md)"
+        p,
+        "a .jsonl file (one record per story) or a directory (<id>.json, <id>.md, <id>.html "
+        "per story, index.md and index.html)",
     )
-    _model_options(p)
+    add_backend_options(p)
+    _config_option(p)
     p.set_defaults(func=cmd_batch)
 
     p = subparsers.add_parser(
@@ -133,24 +120,29 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     _run_options(p, "a .jsonl file or a directory, as for batch")
     _cluster_options(p)
-    _model_options(p)
+    add_backend_options(p)
+    _config_option(p)
     p.set_defaults(func=cmd_digest)
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from .. import Settings
-
-    return Settings(config_file=args.config).with_overrides(
-        backend=args.backend,
-        model=args.model,
-        base_url=args.base_url,
-        timeout=args.timeout,
-        concurrency=args.calls_per_story,
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML settings file (default $NEWSBRIEF_CONFIG or ./newsbrief.toml)",
     )
 
 
+def _settings(args: argparse.Namespace) -> Any:
+    """The model settings, as for summarize; --calls-per-story is each story's concurrency."""
+    settings = settings_from_args(args)
+    if args.calls_per_story is not None:
+        settings = settings.with_overrides(concurrency=args.calls_per_story)
+    return settings
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
-    if args.concurrency < 1:
+    if args.stories_in_flight < 1:
         raise InputError("--concurrency must be at least 1")
     if args.calls_per_story is not None and args.calls_per_story < 1:
         raise InputError("--calls-per-story must be at least 1")
@@ -168,7 +160,7 @@ def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "settings": _settings(args),
         "out": args.out,
-        "concurrency": args.concurrency,
+        "concurrency": args.stories_in_flight,
         "retry_failed": args.retry_failed,
         "max_cost": args.max_cost,
         "max_tokens": args.max_tokens,
@@ -178,7 +170,7 @@ def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """`newsbrief batch STORIES --out PATH`: brief every story not yet in PATH."""
-    from .batch import run_batch
+    from ..stories.batch import run_batch
 
     _check_run_args(args)
     summary = run_batch(args.input, **_batch_kwargs(args))
@@ -189,9 +181,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """`newsbrief cluster FEED [--out FILE]`: write the feed's stories as batch input JSONL."""
-    from .cluster import ClusterParams
-    from .digest import cluster_feed, write_stories
-    from .feed import read_feed
+    from ..stories.cluster import ClusterParams
+    from ..stories.digest import cluster_feed, write_stories
+    from ..stories.feed import read_feed
 
     articles = read_feed(args.feed)
     stories = [
@@ -217,8 +209,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     """`newsbrief digest FEED --out PATH`: cluster, then brief stories with enough sources."""
-    from .cluster import ClusterParams
-    from .digest import run_digest
+    from ..stories.cluster import ClusterParams
+    from ..stories.digest import run_digest
 
     _check_run_args(args)
     kwargs = _batch_kwargs(args)
