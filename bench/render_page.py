@@ -95,8 +95,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def screenshot(page_path: Path, png: Path, width: int, open_tip: int | None = None) -> str:
-    """Save a full-page PNG of the page at `width` CSS pixels; returns a one-line report."""
+def screenshot(
+    page_path: Path, png: Path, width: int, open_tip: int | None = None, height: int | None = None
+) -> str:
+    """Save a PNG of the page at `width` CSS pixels (the whole page, or its first `height`
+    pixels); returns a one-line report."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -109,7 +112,7 @@ def screenshot(page_path: Path, png: Path, width: int, open_tip: int | None = No
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height or 900})
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
             page.goto(page_path.resolve().as_uri(), wait_until="load")
@@ -118,7 +121,7 @@ def screenshot(page_path: Path, png: Path, width: int, open_tip: int | None = No
                 if markers.count() > open_tip:
                     markers.nth(open_tip).focus()
                     page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(png), full_page=True)
+            page.screenshot(path=str(png), full_page=height is None)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             height = page.evaluate("document.documentElement.scrollHeight")
         finally:
@@ -145,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         "--width", type=int, default=1000, help="screenshot width in CSS pixels (default 1000)"
     )
     parser.add_argument(
+        "--height", type=int, help="only the first HEIGHT CSS pixels (default: the whole page)"
+    )
+    parser.add_argument(
         "--open-tip", type=int, metavar="N", help="focus the Nth citation marker (from 0) first"
     )
     args = parser.parse_args(argv)
@@ -165,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.screenshot:
         try:
-            print(screenshot(args.out, args.screenshot, args.width, args.open_tip))
+            print(screenshot(args.out, args.screenshot, args.width, args.open_tip, args.height))
         except ValueError as exc:
             return _fail(str(exc))
     return 0
