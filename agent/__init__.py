@@ -3,6 +3,7 @@
 The Python API (imported lazily, so `import agent.schemas` stays light):
 
     from agent import summarize, summarize_article, asummarize, asummarize_article, Settings
+    from agent import check_claims   # the claim verifier: a text against the articles
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _API = {
     "asummarize": "api",
     "asummarize_article": "api",
     "ArticleInput": "api",
+    "check_claims": "api",
     "Settings": "config",
 }
 __all__ = [
@@ -25,12 +27,20 @@ __all__ = [
     "__version__",
     "asummarize",
     "asummarize_article",
+    "check_claims",
     "summarize",
     "summarize_article",
 ]
 
 if TYPE_CHECKING:
-    from .api import ArticleInput, asummarize, asummarize_article, summarize, summarize_article
+    from .api import (
+        ArticleInput,
+        asummarize,
+        asummarize_article,
+        check_claims,
+        summarize,
+        summarize_article,
+    )
     from .config import Settings
 
 

@@ -41,6 +41,7 @@ from .errors import InputError, validation_lines
 from .schemas import Article, ArticleBrief, Sentence, StoryBrief
 
 if TYPE_CHECKING:
+    from .grounding.check import TextCheck
     from .ingest.gather import Loaded
     from .llm.base import Backend
     from .pipeline.options import ProgressFn
@@ -265,6 +266,28 @@ def summarize_article(
     if len(loaded) != 1:
         raise InputError(f"summarize_article takes one article; the input holds {len(loaded)}")
     return run_pipeline(loaded, resolved, on_progress).articles[0]
+
+
+def check_claims(
+    text: str,
+    articles: Sequence[ArticleLike] | ArticleLike,
+    settings: Settings | None = None,
+    **overrides: Any,
+) -> TextCheck:
+    """Check each sentence of `text` (a draft, an assistant's answer) against `articles`.
+
+    Returns a `TextCheck`: per sentence the verdict (supported, partial, unsupported,
+    contradicted), score, evidence sentence ids and, short of supported, the reasons; the
+    counts; and the text of the evidence sentences. No model is called. Articles are read
+    as for `summarize` (URLs under the same address policy).
+    """
+    from .grounding.check import check_text
+
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("check_claims: the text to check is empty")
+    resolved = resolve_settings(settings, overrides)
+    loaded = load_story(articles, resolved)
+    return check_text(text, loaded.articles)
 
 
 async def asummarize(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .pipeline.options import ProgressFn
 
 MAX_TEXT_CHARS = 6000
+MAX_CHECK_CHARS = 100_000  # the text a check_claims call may check
 
 PATHS_OR_TEXTS = (
     "The articles, all about one story. Each item is a file path (a string: a .txt/.md/.html "
@@ -119,6 +120,25 @@ class SummarizeArticleArgs(RunArgs):
         return ToolResult(brief.model_dump(mode="json"), article_text(brief, text_limit))
 
 
+class CheckClaimsArgs(ToolArgs):
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_CHECK_CHARS,
+        description="The text to check: a draft or an answer, one or more sentences.",
+    )
+    articles: list[str | ArticleInput] = Field(
+        min_length=1, max_length=50, description=PATHS_OR_TEXTS
+    )
+
+    def run(
+        self, settings: Settings | None, on_progress: ProgressFn | None, text_limit: int
+    ) -> ToolResult:
+        from .render.markdown import render_check
+
+        result = api.check_claims(self.text, list(self.articles), settings)
+        return ToolResult(result.model_dump(mode="json"), trim(render_check(result), text_limit))
+
+
 class BriefSchemaArgs(ToolArgs):
     which: Literal["story", "article", "all"] = Field(
         default="all", description="story (StoryBrief), article (ArticleBrief) or all (both)."
@@ -154,6 +174,15 @@ TOOLS: tuple[ToolSpec, ...] = (
         "sentences that support them, people and organisations, quotes, figures and dated events. "
         "Returns an ArticleBrief.",
         SummarizeArticleArgs,
+    ),
+    ToolSpec(
+        "check_claims",
+        "Check a text (for example your own answer) against news articles, sentence by "
+        "sentence: each sentence gets a verdict (supported, partial, unsupported, "
+        "contradicted), the ids of the evidence sentences (a2.s14), and for anything short of "
+        "supported the reasons (a name, number, date, negation, hedge or speaker that the "
+        "articles do not back). No model is called. Returns a TextCheck.",
+        CheckClaimsArgs,
     ),
     ToolSpec(
         "brief_schema",

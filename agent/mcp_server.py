@@ -38,7 +38,8 @@ log = logging.getLogger("newsbrief.mcp")
 INSTRUCTIONS = (
     "newsbrief turns several news reports of one story into a grounded brief. Call summarize_articles "
     "with file paths or article texts; every claim in the result cites article and sentence ids. "
-    "backend='none' gives a fast code-only brief."
+    "backend='none' gives a fast code-only brief. Call check_claims with your own answer and the "
+    "articles to see which of its sentences the articles support, and why not."
 )
 
 
@@ -132,11 +133,20 @@ def output_schemas() -> dict[str, dict[str, Any]]:
     return {
         "summarize_articles": schema_document("story"),
         "summarize_article": schema_document("article"),
+        "check_claims": _check_schema(),
         "brief_schema": {
             "type": "object",
             "description": "The JSON Schemas, keyed by model name, or one schema.",
         },
     }
+
+
+def _check_schema() -> dict[str, Any]:
+    from .grounding.check import TextCheck
+
+    doc = TextCheck.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return doc
 
 
 def list_tools() -> list[types.Tool]:

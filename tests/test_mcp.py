@@ -81,7 +81,7 @@ def _check_story(result: Any, count: int) -> StoryBrief:
 def test_lists_the_tools_with_their_schemas():
     async def check(session: ClientSession) -> None:
         tools = {t.name: t for t in (await session.list_tools()).tools}
-        assert set(tools) == {"summarize_articles", "summarize_article", "brief_schema"}
+        assert set(tools) == {"summarize_articles", "summarize_article", "check_claims", "brief_schema"}
         for spec in TOOLS:
             assert tools[spec.name].input_schema == input_schema(spec.args)
             assert tools[spec.name].description

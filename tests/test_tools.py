@@ -34,6 +34,10 @@ GOOD = {
         {"article": SEED},
         {"article": {"text": "One report."}, "backend": "openai", "model": "m"},
     ],
+    "check_claims": [
+        {"text": "Officials met on Monday.", "articles": [SEED]},
+        {"text": "Talks.", "articles": [{"text": "Officials met on Monday."}]},
+    ],
     "brief_schema": [{}, {"which": "article"}],
 }
 BAD = {
@@ -49,6 +53,12 @@ BAD = {
         {},
         {"article": {"text": "x", "author": "extra"}},
         {"article": SEED, "max_tokens": 0},
+    ],
+    "check_claims": [
+        {"articles": [SEED]},
+        {"text": "", "articles": [SEED]},
+        {"text": "x", "articles": []},
+        {"text": "x", "articles": [SEED], "backend": "openai"},
     ],
     "brief_schema": [{"which": "everything"}, {"extra": 1}],
 }

@@ -13,6 +13,7 @@ import sys
 from .._version import __version__
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NewsbriefError
 from ..schemas import SCHEMA_VERSION
+from .check import add_check_parser
 from .common import Parser
 from .eval import add_eval_parser
 from .mcp import add_mcp_parser
@@ -24,7 +25,7 @@ from .tools import add_tools_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: summarize, render, schema, mcp, tools, eval, batch, cluster,
+    """The whole command line: summarize, render, check, schema, mcp, tools, eval, batch, cluster,
     digest.
     """
     parser = Parser(
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_summarize_parser(sub)
     add_render_parser(sub)
+    add_check_parser(sub)
     add_schema_parser(sub)
     add_mcp_parser(sub)
     add_tools_parser(sub)

@@ -19,7 +19,7 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
         "mcp",
         help="serve newsbrief's tools over MCP (stdio)",
         description="Run an MCP server on stdin/stdout exposing summarize_articles, "
-        "summarize_article and brief_schema. Settings come from --config, "
+        "summarize_article, check_claims and brief_schema. Settings come from --config, "
         "NEWSBRIEF_* variables and ./newsbrief.toml; tool arguments override them.",
     )
     p.add_argument(

@@ -305,9 +305,7 @@ class _Run:
             )
         )
 
-    def fail(
-        self, kind: ErrorKind, message: str, attempts: int | None = None
-    ) -> StructuredResult:
+    def fail(self, kind: ErrorKind, message: str, attempts: int | None = None) -> StructuredResult:
         r = self.result
         last = r.last_text[:LAST_OUTPUT_CHARS] if r.last_text else None
         line = " ".join(message.split())[:400]

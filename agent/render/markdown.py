@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..grounding.check import TextCheck
 from ..schemas import ArticleBrief, Conflict, StoryBrief
 from ..text.sanitize import clean
 
@@ -124,3 +125,23 @@ def render_markdown(brief: StoryBrief) -> str:
     # Source text and model output may carry terminal escapes or invisible controls: the
     # view is made of text only (the one sanitiser, newlines kept).
     return clean("\n".join(out).rstrip() + "\n")
+
+
+def render_check(result: TextCheck) -> str:
+    """The check as Markdown: one line per sentence, then the evidence sentences."""
+    c = result.counts
+    lines = [
+        "# Check",
+        "",
+        f"{len(result.sentences)} sentences: {c['supported']} supported, {c['partial']} partial, "
+        f"{c['unsupported']} unsupported, {c['contradicted']} contradicted.",
+        "",
+    ]
+    for n, s in enumerate(result.sentences, 1):
+        cites = f" [{', '.join(s.evidence)}]" if s.evidence else ""
+        lines.append(f"{n}. **{s.verdict}** ({s.score:.2f}){cites}: {s.sentence}")
+        lines += [f"   - {r}" for r in s.reasons]
+    if result.evidence_text:
+        lines += ["", "## Evidence", ""]
+        lines += [f"- {sid}: {text}" for sid, text in result.evidence_text.items()]
+    return clean("\n".join(lines) + "\n")
