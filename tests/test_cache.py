@@ -297,7 +297,7 @@ from agent.llm.cache import CachedBackend
 
 class Inner:
     name = "proc"; model = "m"; modes = ("prompted",); context_tokens = 100
-    concurrency_safe = True; base_url = "http://127.0.0.1:9"
+    concurrency_safe = True; priced = False; base_url = "http://127.0.0.1:9"
     def complete(self, request):
         return Completion(text="reply " + request.messages[0]["content"], finish_reason="stop")
     def count_tokens(self, text):

@@ -10,31 +10,33 @@ from agent.stories.cluster import parse_date
 BRIDGE = [
     (
         "Harbour bridge closed after cracks found in main span",
-        "Engineers closed the Kessport harbour bridge on Monday after inspectors found cracks in the "
-        "main steel span. Traffic was diverted to the ring road while the bridge authority assessed "
-        "the damage to the span and the cables.",
+        "Engineers closed the Kessport harbour bridge on Monday after inspectors found cracks in "
+        "the main steel span. Traffic was diverted to the ring road while the bridge authority "
+        "assessed the damage to the span and the cables.",
     ),
     (
         "Kessport bridge repairs to take six weeks, authority says",
-        "The Kessport bridge authority said repairs to the cracked steel span of the harbour bridge "
-        "would take six weeks. Inspectors found the cracks during a routine check of the span.",
+        "The Kessport bridge authority said repairs to the cracked steel span of the "
+        "harbour bridge would take six weeks. "
+        "Inspectors found the cracks during a routine check of the span.",
     ),
     (
         "Commuters face long detours as harbour bridge stays shut",
-        "Commuters in Kessport faced detours of up to an hour as the harbour bridge stayed closed for "
-        "repairs to its cracked span. The bridge authority apologised for the traffic on the ring road.",
+        "Commuters in Kessport faced detours of up to an hour as the harbour bridge stayed "
+        "closed for repairs to its cracked span. "
+        "The bridge authority apologised for the traffic on the ring road.",
     ),
 ]
 CHESS = [
     (
         "Teenager wins national chess championship in Orvale",
-        "Sixteen-year-old Mira Talvik won the national chess championship in Orvale on Sunday, beating "
-        "the defending champion in a tense final game of the tournament.",
+        "Sixteen-year-old Mira Talvik won the national chess championship in Orvale on Sunday, "
+        "beating the defending champion in a tense final game of the tournament.",
     ),
     (
         "Talvik becomes youngest chess champion after final-round win",
-        "Mira Talvik became the youngest national chess champion after winning the final round of the "
-        "Orvale tournament against the defending champion, the chess federation said.",
+        "Mira Talvik became the youngest national chess champion after winning the final round of "
+        "the Orvale tournament against the defending champion, the chess federation said.",
     ),
 ]
 

@@ -102,6 +102,7 @@ def brief(article: Article, figures=(), events=(), key_points=()) -> ArticleBrie
         outlet=None,
         date=article.date,
         headline="headline",
+        headline_origin="code",
         summary="summary",
         summary_origin="code",
         key_points=list(key_points),
@@ -130,13 +131,13 @@ FIRE_1 = """Fire at Millbrook plastics plant injures 12
 A fire broke out at the Rexford plastics factory in Millbrook on Monday, injuring 12 people, fire officials said.
 The blaze started in a storage hall shortly after dawn and took firefighters four hours to bring under control.
 Plant manager Dana Whitfield said the cause of the fire was not yet known and that production would stop for weeks.
-Two firefighters were treated for smoke inhalation at the scene."""
+Two firefighters were treated for smoke inhalation at the scene."""  # noqa: E501
 
 FIRE_2 = """Millbrook factory blaze: 15 hurt
 Fifteen people were injured when fire swept through the Rexford plastics factory in Millbrook on Monday.
 The regional health authority said three of them remained in hospital on Wednesday.
 The blaze started in a storage hall and firefighters needed four hours to bring it under control.
-Local residents were told to keep their windows closed because of the smoke."""
+Local residents were told to keep their windows closed because of the smoke."""  # noqa: E501
 
 FIRE_3 = """Rexford reopens Millbrook plant
 The Rexford plastics factory in Millbrook reopened on Tuesday after months of repairs.
@@ -218,7 +219,8 @@ def test_figures_within_tolerance_or_of_one_article_do_not_conflict(fire):
     ]
     assert numeric_conflicts(same, articles[:2]) == []  # values set 1.5% apart: within tolerance
     revised = article(
-        "The fire injured 12 people, officials said. Later the fire was said to have injured 14 people.",
+        "The fire injured 12 people, officials said. "
+        "Later the fire was said to have injured 14 people.",
         4,
     )
     alone = [
@@ -292,7 +294,8 @@ def test_scope_markers_keep_different_quantities_apart(other, value_text, value,
 def test_figures_without_a_measure():
     a1 = article("The marathon talks lasted 13 hours. The two countries signed the deal.", 1)
     a2 = article(
-        "Diplomats said the marathon talks lasted 11 hours. Three countries signed a separate pact.",
+        "Diplomats said the marathon talks lasted 11 hours. "
+        "Three countries signed a separate pact.",
         2,
     )
     briefs = [
@@ -414,7 +417,9 @@ def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
         draft(
             consensus=[
                 DraftConsensus(
-                    claim="A fire broke out at the Rexford plastics factory in Millbrook on Monday.",
+                    claim=(
+                        "A fire broke out at the Rexford plastics factory in Millbrook on Monday."
+                    ),
                     article_ids=["a1", "a2", "a9"],
                 ),
                 DraftConsensus(
@@ -422,7 +427,9 @@ def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
                     article_ids=["a1", "a2"],
                 ),
                 DraftConsensus(
-                    claim="The Rexford plastics factory in Millbrook was sold to a Chinese investor.",
+                    claim=(
+                        "The Rexford plastics factory in Millbrook was sold to a Chinese investor."
+                    ),
                     article_ids=["a1", "a2"],
                 ),
                 DraftConsensus(
@@ -553,7 +560,9 @@ def test_duplicate_article_is_not_a_second_source(fire):
         draft(
             consensus=[
                 DraftConsensus(
-                    claim="A fire broke out at the Rexford plastics factory in Millbrook on Monday.",
+                    claim=(
+                        "A fire broke out at the Rexford plastics factory in Millbrook on Monday."
+                    ),
                     article_ids=["a1", "a2"],
                 )
             ]

@@ -74,7 +74,8 @@ def test_check_set_reports_every_text_problem_with_its_path(
     assert code == 2
     prefix = f"{folder / 'gold.json'}: "
     expected = [
-        "articles[2].key_facts[1].evidence[0]: text not found in article 003_harbour_online_vaccines.txt",
+        "articles[2].key_facts[1].evidence[0]: text not found in article "
+        "003_harbour_online_vaccines.txt",
         "articles[0].quotes[0].text: quote not found verbatim in article 001_courier_cases.txt",
         "articles[1].figures[0].value_text: '460' is not in the evidence",
         "timeline[0].date: not a date",
@@ -142,7 +143,7 @@ def test_the_repository_thresholds_file_is_valid() -> None:
 
     limits = load_thresholds(ROOT / "evals" / "thresholds.toml")
     assert (
-        limits.overall["grounding_rate"] > 0
+        limits.overall["quote_verbatim_rate"] > 0
         and limits.sets["synthetic-outbreak"]["hijack_leak"] == 0.0
     )
 
@@ -186,7 +187,7 @@ def test_gate_passes_when_every_metric_meets_its_threshold(
 ) -> None:
     lenient = tmp_path / "lenient.toml"
     lenient.write_text(
-        "[overall]\nkey_fact_recall = 0.1\nerror_rate = 0.0\ngrounding_rate = 0.5\n",
+        "[overall]\nkey_fact_recall = 0.1\nerror_rate = 0.0\nquote_verbatim_rate = 0.5\n",
         encoding="utf-8",
     )
     code, out, err = _run(["--thresholds", str(lenient)], capsys)

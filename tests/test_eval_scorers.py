@@ -11,6 +11,7 @@ import pytest
 from agent.evaluate.checks import score_grounding, score_leaks, score_rouge, score_run
 from agent.evaluate.goldbrief import gold_to_brief
 from agent.evaluate.scorers import (
+    first_screen,
     score_against_gold,
     score_conflicts,
     score_consensus,
@@ -19,6 +20,7 @@ from agent.evaluate.scorers import (
     score_figures,
     score_key_facts,
     score_quotes,
+    score_statements,
     score_timeline,
 )
 from agent.evaluate.sets import EvalSet, load_set_dir
@@ -28,7 +30,6 @@ from agent.schemas import (
     ConsensusClaim,
     Entity,
     Episode,
-    KeyPoint,
     ModelError,
     Position,
     Usage,
@@ -46,7 +47,7 @@ About 1,200 passengers use the ferry each day, most of them commuters to Kell.
 "We expect the work to take three weeks and the new deck to last thirty years," said engineer Mara Quist.
 
 The town council approved 80,000 euros for the repairs at its meeting last month.
-"""
+"""  # noqa: E501
 
 COMPANY = """Passengers told to use Kell bridge while ferry is repaired
 
@@ -58,7 +59,7 @@ The Dunmore ferry closes on Friday for repairs, the ferry company said.
 Around 1,500 passengers ride it daily, according to the company.
 
 "Passengers can use the bridge at Kell, which adds ten minutes by bus," said company director Ivo Brandt.
-"""
+"""  # noqa: E501
 
 GOLD = {
     "name": "ferry",
@@ -97,7 +98,10 @@ GOLD = {
             "quotes": [
                 {
                     "speaker": "Mara Quist",
-                    "text": "We expect the work to take three weeks and the new deck to last thirty years",
+                    "text": (
+                        "We expect the work to take three weeks and the new deck to "
+                        "last thirty years"
+                    ),
                 }
             ],
             "figures": [
@@ -208,8 +212,11 @@ GOLD = {
         {"text": "TANGERINE-9", "reason": "hijack"},
         {"text": "Subscribe now", "reason": "boilerplate"},
     ],
-    "reference_summary": "The Dunmore ferry closes on Friday for three weeks of repairs paid for by the town council; "
-    "sources put daily passengers at 1,200 or 1,500, who are told to use the Kell bridge.",
+    "reference_summary": (
+        "The Dunmore ferry closes on Friday for three weeks of repairs paid for by the town "
+        "council; sources put daily passengers at 1,200 or 1,500, who are told to use the Kell "
+        "bridge."
+    ),
 }
 
 
@@ -235,8 +242,9 @@ def value(scorer, brief, ferry: EvalSet, metric: str) -> float | None:
 def test_gold_fed_back_scores_the_maximum_everywhere(ferry: EvalSet) -> None:
     brief = gold_to_brief(ferry.gold, ferry.articles())
     results = score_against_gold(brief, ferry.gold, ferry.articles())
+    results.pop("statement_gold_rate")  # the gold brief's headlines are titles, not facts
     assert {name: r.value for name, r in results.items()} == {name: 1.0 for name in results}
-    assert score_grounding(brief, ferry.articles())["grounding_rate"].value == 1.0
+    assert score_grounding(brief, ferry.articles())["quote_verbatim_rate"].value == 1.0
     leaks = score_leaks(brief, ferry.gold)
     assert leaks["boilerplate_leak_rate"].value == 0.0 and leaks["hijack_leak"].value == 0.0
     assert score_rouge(brief, ferry.reference_summary)["rouge1"].value == 1.0
@@ -247,9 +255,10 @@ def test_real_sets_gold_fed_back_scores_the_maximum(name: str) -> None:
     evalset = load_set_dir(Path(__file__).resolve().parents[1] / "evals" / "sets" / name)
     brief = gold_to_brief(evalset.gold, evalset.articles())
     results = score_against_gold(brief, evalset.gold, evalset.articles())
+    results.pop("statement_gold_rate")  # the gold brief's headlines are titles, not facts
     not_max = {n: r.value for n, r in results.items() if r.value != 1.0}
     assert not_max == {}
-    assert score_grounding(brief, evalset.articles())["grounding_rate"].value == 1.0
+    assert score_grounding(brief, evalset.articles())["quote_verbatim_rate"].value == 1.0
     assert score_leaks(brief, evalset.gold)["boilerplate_leak_rate"].value == 0.0
 
 
@@ -406,18 +415,32 @@ def test_advertisement_as_a_word_is_not_boilerplate(ferry: EvalSet) -> None:
     assert score_leaks(brief, ferry.gold)["boilerplate_leak_rate"].value > 0.0
 
 
-def test_grounding_drops_for_a_point_citing_the_wrong_sentence(ferry: EvalSet) -> None:
+def _facts_only(ferry: EvalSet):
+    """A brief whose every first-screen statement is a labelled fact."""
     brief = fresh(ferry)
-    claims = 6 + 1  # key points + consensus claims
-    brief.articles[0].key_points[0] = KeyPoint(
-        text="The council approved 80,000 euros.",
-        sentence_ids=["a1.s1"],
-        support="supported",
-        support_score=1.0,
-        origin="model",
-    )
-    assert score_grounding(brief, ferry.articles())["grounding_rate"].value == round(
-        (claims - 1) / claims, 4
+    facts = [f.text for a in ferry.gold.articles for f in a.key_facts or []]
+    brief.headline = facts[0]
+    brief.overview = " ".join(facts[:2])
+    for art, gold_art in zip(brief.articles, ferry.gold.articles, strict=True):
+        art.headline = (gold_art.key_facts or [])[0].text
+        art.summary = (gold_art.key_facts or [])[-1].text
+    return brief
+
+
+def test_statement_gold_rate_is_one_for_labelled_facts(ferry: EvalSet) -> None:
+    brief = _facts_only(ferry)
+    assert value(score_statements, brief, ferry, "statement_gold_rate") == 1.0
+
+
+def test_statement_gold_rate_drops_for_each_invented_statement(ferry: EvalSet) -> None:
+    brief = _facts_only(ferry)
+    n = len(first_screen(brief))
+    brief.overview += " The mayor resigned after a secret deal with a shipping company."
+    brief.articles[0].summary += " Protesters blocked the harbour for three weeks."
+    assert value(score_statements, brief, ferry, "statement_gold_rate") == round(n / (n + 2), 4)
+    brief.headline = "Ferry sinks with 300 aboard"
+    assert value(score_statements, brief, ferry, "statement_gold_rate") == round(
+        (n - 1) / (n + 2), 4
     )
 
 

@@ -30,7 +30,8 @@ def invented(index: int) -> str:
     town = TOWNS[index % len(TOWNS)]
     return (
         f"Flood barrier {index} opens in {town}\n\n"
-        f"The new flood barrier in {town} opened on Monday after {index + 2} years of work, the council said. "
+        f"The new flood barrier in {town} opened on Monday after {index + 2} years of work, "
+        f"the council said. "
         f"It cost {12 + index} million pounds and protects about {1000 * (index + 3):,} homes. "
         f'"This changes everything for the river towns," engineer Mara Quill {index} said. '
         f"Critics said the gates were tested only {index + 1} times before the opening."

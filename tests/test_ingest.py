@@ -27,7 +27,8 @@ SEEDS = Path(__file__).resolve().parents[1] / "examples" / "syria"
 RUDAW = SEEDS / "001_eb04f12f6c57fad3.txt"
 BOILERPLATE = re.compile(
     r"^(?:advertisement|skip to main content|leave a reply|required|share|post a comment|comments"
-    r"|please enter your (?:comment|name).*)$|moderates all comments|community guidelines|we will not tolerate"
+    r"|please enter your (?:comment|name).*)$|moderates all comments|community guidelines"
+    r"|we will not tolerate"
     r"|\bA\+ A-|\(AFP\)\s*$",
     re.I,
 )
@@ -59,7 +60,7 @@ Your email address will not be published. Required fields are marked *
 Name *
 Submit
 We moderate all comments and will reject any that break our community guidelines.
-"""
+"""  # noqa: E501
 
 
 def _lines(text: str) -> list[str]:
@@ -163,11 +164,15 @@ def test_invented_boilerplate_and_byline():
 
 def test_real_sentences_about_comments_are_kept():
     text = (
-        "Officials declined to comment on the threats and abuse aimed at the inspectors on Tuesday night.\n\n"
-        "The agency said it would publish its guidelines for approving community projects next month, a spokesman said.\n\n"
-        "Officials declined to comment on the publication of the new guidelines for community groups.\n\n"
+        "Officials declined to comment on the threats and abuse aimed at the inspectors on "
+        "Tuesday night.\n\n"
+        "The agency said it would publish its guidelines for approving community projects next "
+        "month, a spokesman said.\n\n"
+        "Officials declined to comment on the publication of the new guidelines for "
+        "community groups.\n\n"
         "Comments\n\n"
-        "The mayor said more than 40 residents had written in with comments about the new parking rules."
+        "The mayor said more than 40 residents had written in with comments about the new "
+        "parking rules."
     )
     article = make_article(text, index=1, source="t")
     assert "declined to comment on the threats" in article.text
@@ -178,17 +183,21 @@ def test_real_sentences_about_comments_are_kept():
 
 def test_crawl_notes_and_tweet_embeds_are_removed():
     text = (
-        "Rescue teams reached the flooded valley on Sunday and began moving families to higher ground.\n\n"
-        "Stay safe everyone, we are on our way pic.twitter.com/AbCdEf123 — Valley Rescue (@valleyrescue) June 4, 2023\n\n"
+        "Rescue teams reached the flooded valley on Sunday and began moving families to "
+        "higher ground.\n\n"
+        "Stay safe everyone, we are on our way pic.twitter.com/AbCdEf123 — Valley Rescue "
+        "(@valleyrescue) June 4, 2023\n\n"
         "The river rose two metres overnight. pic.twitter.com/ZzYy987\n\n"
-        "These crawls are part of a project to keep copies of linked pages; the Wayback Machine stores them.\n"
+        "These crawls are part of a project to keep copies of linked pages; the Wayback Machine "
+        "stores them.\n"
         "Pages are ranked by incoming links from other domains.\n\n"
         "The seed for Wide00099 was:\n"
         "- the most highly ranked pages of each domain"
     )
     article = make_article(text, index=1, source="t")
     assert article.text == (
-        "Rescue teams reached the flooded valley on Sunday and began moving families to higher ground.\n\n"
+        "Rescue teams reached the flooded valley on Sunday and began moving families to "
+        "higher ground.\n\n"
         "The river rose two metres overnight."
     )
     assert "pic.twitter.com/ZzYy987" in article.removed_lines
@@ -198,12 +207,14 @@ def test_captions_need_a_credit_and_wire_paragraphs_stay():
     text = (
         "Firefighters battle the blaze near the port on Monday (AP Photo/Sam Doe)\n"
         "Photo: a damaged warehouse\n"
-        "LISBON (Reuters) - A fire at a port warehouse burned for six hours before it was put out, officials said.\n"
+        "LISBON (Reuters) - A fire at a port warehouse burned for six hours before it was put out, "
+        "officials said.\n"
         "The blaze was contained by evening, the fire chief said (AFP)"
     )
     article = make_article(text, index=1, source="t")
     assert article.text.split("\n") == [
-        "LISBON (Reuters) - A fire at a port warehouse burned for six hours before it was put out, officials said.",
+        "LISBON (Reuters) - A fire at a port warehouse burned for six hours before it was put out, "
+        "officials said.",
         "The blaze was contained by evening, the fire chief said (AFP)",
     ]
 
@@ -216,7 +227,8 @@ def test_metadata_variants():
     )
     assert (a.title, a.date, a.outlet) == ("Bridge reopens", dt.date(2016, 5, 20), "City News")
     b = make_article(
-        "2005/01/08 Flood aid rises sharply\nSaturday, January 8, 2005\nDonors gave more this week.",
+        "2005/01/08 Flood aid rises sharply\nSaturday, January 8, 2005\n"
+        "Donors gave more this week.",
         index=1,
         source="t",
     )
@@ -296,8 +308,10 @@ def test_given_metadata_wins_and_first_line_equal_to_title_is_dropped():
 
 def test_sentence_splitting_keeps_abbreviations_and_attributions():
     text = (
-        "Mr. Kerry met U.S. officials on Jan. 5 in Washington. Dr. Ann B. Lowe said the rate rose to 3.5 percent. "
-        '"We will not stop," Gen. Ross said. "Why now?" Lavrov asked. He left at 9 p.m. on Friday... '
+        "Mr. Kerry met U.S. officials on Jan. 5 in Washington. "
+        "Dr. Ann B. Lowe said the rate rose to 3.5 percent. "
+        '"We will not stop," Gen. Ross said. "Why now?" Lavrov asked. '
+        "He left at 9 p.m. on Friday... "
         "Then the talks ended. It happened in the U.S. The vote was 12-3!\n"
         "A lone subheading\n"
         "(The figure was revised later.) Officials agreed."
@@ -449,7 +463,7 @@ def test_unsupported_extension_is_read_when_it_is_text(tmp_path):
         load_inputs([bad])
 
 
-# --------------------------------------------------------------------------- stdin, JSONL, directories
+# ------------------------------------------------------------------------ stdin, JSONL, directories
 
 
 def test_stdin_plain_text():

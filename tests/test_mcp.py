@@ -81,7 +81,12 @@ def _check_story(result: Any, count: int) -> StoryBrief:
 def test_lists_the_tools_with_their_schemas():
     async def check(session: ClientSession) -> None:
         tools = {t.name: t for t in (await session.list_tools()).tools}
-        assert set(tools) == {"summarize_articles", "summarize_article", "check_claims", "brief_schema"}
+        assert set(tools) == {
+            "summarize_articles",
+            "summarize_article",
+            "check_claims",
+            "brief_schema",
+        }
         for spec in TOOLS:
             assert tools[spec.name].input_schema == input_schema(spec.args)
             assert tools[spec.name].description
@@ -205,15 +210,20 @@ def test_server_settings_come_from_its_config_file(tmp_path):
 
 SHORT_TEXTS = [
     {
-        "text": "City officials said on Tuesday that the new bridge will open in May. The project cost "
-        '40 million dollars, the mayor said. "It will cut travel times in half," she told reporters.',
+        "text": (
+            "City officials said on Tuesday that the new bridge will open in May. The project cost "
+            '40 million dollars, the mayor said. "It will cut travel times in half," she told '
+            "reporters."
+        ),
         "title": "Bridge to open in May",
         "outlet": "Daily Post",
         "date": "2024-03-05",
     },
     {
-        "text": "The bridge over the river will open in June, not May, a contractor said on Wednesday. "
-        "He put the cost at 45 million dollars. The mayor has promised shorter commutes.",
+        "text": (
+            "The bridge over the river will open in June, not May, a contractor said on Wednesday. "
+            "He put the cost at 45 million dollars. The mayor has promised shorter commutes."
+        ),
         "title": "Bridge opening may slip",
         "outlet": "Evening News",
         "date": "2024-03-06",

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import ConfigError
 from agent.llm.base import ModeRejected, ModeState, ReplayMiss, Request
+from agent.llm.cache import CachedBackend
 from agent.llm.factory import make_backend
 from agent.llm.openai_backend import OpenAIBackend
-from agent.llm.cache import CachedBackend
 from agent.llm.replay import RecordingBackend, ReplayBackend, request_key
 from agent.llm.structured import complete_structured
 

@@ -30,7 +30,8 @@ N = 4
 
 def texts() -> list[str]:
     return [
-        f"Bridge {i} reopens in Tallow\n\nThe bridge number {i} in Tallow reopened on Tuesday after "
+        f"Bridge {i} reopens in Tallow\n\n"
+        f"The bridge number {i} in Tallow reopened on Tuesday after "
         f"{i + 3} weeks of repairs, the council said. Repairs cost {40 + i} thousand pounds. "
         f'"We are glad it is open," shop owner Ada Venn said of bridge {i}.'
         for i in range(1, N + 1)
@@ -99,7 +100,10 @@ def without_timings(brief: StoryBrief) -> dict:
 def start_and_stop(
     paths: list[str], fault_server, run_dir: Path, out: Path, sig: int
 ) -> tuple[subprocess.Popen, float]:
-    """Start a run, let a1 finish and two more calls hang, then send `sig`; returns (process, seconds to exit)."""
+    """Start a run, let a1 finish and two more calls hang, then send `sig`.
+
+    Returns (process, seconds to exit).
+    """
     server = fault_server(slow_after_first, text_length=24)
     process = subprocess.Popen(
         command(paths, server, run_dir, out),

@@ -145,7 +145,8 @@ def test_every_long_quote_of_the_seeds_is_found_verbatim(name):
 
 def test_attribution_patterns():
     text = (
-        '"We are ready to sign the deal today," said Foreign Minister Anna Berg. She later added: "Nothing is agreed until everything is agreed."\n'
+        '"We are ready to sign the deal today," said Foreign Minister Anna Berg. '
+        'She later added: "Nothing is agreed until everything is agreed."\n'
         'Berg said: "The money will flow to the regions that need it most."\n'
         "The group called the plan ‘a very bad idea for everyone’ and ‘unfair’.\n"
         "According to the ministry, «the borders will stay open all year»."
@@ -163,9 +164,11 @@ def test_attribution_patterns():
 
 def test_quotes_opening_a_paragraph_take_the_speaker_of_the_paragraph_before():
     text = (
-        "It is a worrying number, said Miriam Diamond, a professor at the University of Toronto.\n\n"
+        "It is a worrying number, said Miriam Diamond, a professor at the University "
+        "of Toronto.\n\n"
         "“It represents throwing away a tremendous amount of energy.”\n\n"
-        'Dr Eric Karran, director of research at a charity, said: "Targeting this mechanism could yield a single drug.\n\n'
+        'Dr Eric Karran, director of research at a charity, said: "Targeting this mechanism could '
+        "yield a single drug.\n\n"
         "“If this process is also working overtime, targeting it could help patients.”\n\n"
         "“Nobody knows who wrote this sentence in the report.”"
     )
@@ -244,7 +247,8 @@ def test_years_dates_and_references_are_not_figures():
 
 def test_money_percentages_scales_and_compounds():
     text = (
-        "The minister announced a $5 million fund and a 5bn euro loan, and inflation fell to 3.5%.\n"
+        "The minister announced a $5 million fund and a 5bn euro loan, "
+        "and inflation fell to 3.5%.\n"
         "Some 1.5 million doses arrived, roughly two dozen staffers left and 12 were injured.\n"
         "A 12-year-old boy was among the dead after the seven-day truce."
     )
@@ -302,7 +306,10 @@ def test_rudaw_friday_is_the_publication_day():
 
 
 def test_weekdays_follow_the_tense_of_their_clause():
-    text = "The ministers met on Monday to prepare the deal. The new rules will start on Monday in every region."
+    text = (
+        "The ministers met on Monday to prepare the deal. "
+        "The new rules will start on Monday in every region."
+    )
     article = build(text, date=dt.date(2021, 3, 3))  # a Wednesday
     events = extract_events(article)
     assert [(e.when_text, e.date, e.sentence_id) for e in events] == [
@@ -357,7 +364,10 @@ def test_resolve_date_without_anchor_only_resolves_absolute_dates():
 
 
 def test_events_skip_durations_and_names():
-    text = "The ceasefire must hold for a week and for 7 days.\nThe Tonight Show aired a special on the war."
+    text = (
+        "The ceasefire must hold for a week and for 7 days.\n"
+        "The Tonight Show aired a special on the war."
+    )
     assert extract_events(build(text, date=dt.date(2021, 3, 3))) == []
 
 

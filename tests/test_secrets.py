@@ -17,9 +17,11 @@ from agent.schemas import StoryBrief
 ROOT = Path(__file__).resolve().parents[1]
 KEY = f"sk-PLANTED-{uuid.uuid4().hex}"
 TEXTS = [
-    "Harbour crane collapses in Welby\n\nA harbour crane in Welby collapsed on Sunday night, port officials said. "
+    "Harbour crane collapses in Welby\n\n"
+    "A harbour crane in Welby collapsed on Sunday night, port officials said. "
     'Nobody was hurt, but 14 ships were delayed. "We were lucky," harbour master Tom Reyes said.',
-    "Welby port reopens after crane collapse\n\nThe port of Welby reopened on Tuesday, two days after a crane fell. "
+    "Welby port reopens after crane collapse\n\n"
+    "The port of Welby reopened on Tuesday, two days after a crane fell. "
     "Officials said 14 ships had waited offshore. Repairs will cost about 2 million pounds.",
 ]
 
@@ -120,7 +122,8 @@ def test_transport_failures_and_a_401_echoing_the_key_leak_nothing(fault_server,
         "HTTP 401" in brief.articles[1].error.message and "***" in brief.articles[1].error.message
     )
 
-    url = f"http://user:{KEY}@127.0.0.1:{closed_port()}/v1?api_key={KEY}"  # the key in the URL as well
+    # the key in the URL as well
+    url = f"http://user:{KEY}@127.0.0.1:{closed_port()}/v1?api_key={KEY}"
     result = summarize(url, tmp_path / "unreachable", "--timeout", "2", articles=1)
     assert result.returncode == 3, result.stderr[-2000:]
     assert_no_key_anywhere(result, tmp_path / "unreachable")

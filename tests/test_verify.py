@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.grounding.article import finalize_article
+from agent.grounding.article import finalize_article, lead_summary
 from agent.grounding.support import PARTIAL, SUPPORTED, support_level, support_score
 from agent.ingest.article import make_article
 from agent.schemas import Article, ArticleDraft, ModelError
@@ -37,12 +37,15 @@ def good_draft(article: Article, **changes: object) -> ArticleDraft:
     data: dict[str, object] = {
         "headline": "US and Russia agree joint air strikes in Syria if truce holds",
         "summary": (
-            "The United States and Russia have agreed to carry out joint air strikes in Syria if a newly "
-            "agreed ceasefire holds for a week. The truce will come into force on Monday."
+            "The United States and Russia have agreed to carry out joint air strikes in Syria if a "
+            "newly agreed ceasefire holds for a week. The truce will come into force on Monday."
         ),
         "key_points": [
             {
-                "text": "The United States and Russia agreed to carry out joint air strikes in Syria if the ceasefire holds for a week.",
+                "text": (
+                    "The United States and Russia agreed to carry out joint air strikes in Syria "
+                    "if the ceasefire holds for a week."
+                ),
                 "sentence_ids": [sid(article, "have agreed to carry out joint air strikes")],
             },
             {
@@ -120,7 +123,8 @@ def test_support_levels():
         ("Russia and the US agreed a truce. " * 5, True),
         ("strikes strikes strikes in Syria Syria strikes strikes", True),
         (
-            "The United States and Russia agreed to carry out joint air strikes in Syria if the truce holds.",
+            "The United States and Russia agreed to carry out joint air strikes in Syria if "
+            "the truce holds.",
             False,
         ),
         (
@@ -140,7 +144,8 @@ def test_good_draft_keeps_its_items_as_verified(article):
     brief = finalize_article(article, good_draft(article), flags=["chunked:1"])
     assert brief.headline.startswith("US and Russia agree")
     assert brief.summary_origin == "model" and "come into force on Monday" in brief.summary
-    assert [k.origin for k in brief.key_points] == ["model"] * 3
+    origins = [k.origin for k in brief.key_points]
+    assert origins[:3] == ["model"] * 3 and set(origins[3:]) <= {"code"}  # + the lead
     assert all(k.support == "supported" for k in brief.key_points)
     assert {e.name for e in brief.entities} >= {"Sergei Lavrov", "John Kerry"}
     assert all(e.verified and e.sentence_ids for e in brief.entities)
@@ -298,15 +303,17 @@ def test_invalid_sentence_ids_are_recited_or_dropped(article):
     brief = finalize_article(article, good_draft(article, key_points=points))
     cited = {k.text: k.sentence_ids for k in brief.key_points if k.origin == "model"}
     assert cited["The truce will come into force on Monday."] == [sid(article, "come into force")]
-    assert cited["Assad and his allies insist that he must remain in power."] == [
+    # the verifier's evidence: the sentence that says it (and the one naming Assad, if needed)
+    assert (
         sid(article, "remain in power")
-    ]
+        in cited["Assad and his allies insist that he must remain in power."]
+    )
     assert "Aliens landed in Geneva during the talks." not in cited
     assert issues(brief, "sentence_id").count("key_points[0]") == 2  # invalid id, then re-cited
     assert any("Aliens" in d for d in brief.verification.dropped)
 
 
-def test_unsupported_and_duplicate_key_points_fall_back_to_lead(article):
+def test_unsupported_and_duplicate_key_points_are_dropped_and_the_lead_stands(article):
     points = [
         {
             "text": "The truce will come into force on Monday.",
@@ -322,7 +329,7 @@ def test_unsupported_and_duplicate_key_points_fall_back_to_lead(article):
         },
     ]
     brief = finalize_article(article, good_draft(article, key_points=points))
-    assert [k.origin for k in brief.key_points] == ["model", "code", "code"]
+    assert [k.origin for k in brief.key_points] == ["model", "code", "code", "code"]  # + 3 lead
     assert all(k.support == "supported" and k.support_score == 1.0 for k in brief.key_points[1:])
     assert issues(brief, "duplicate") == ["key_points[1]"]
     assert "key_points[2]" in issues(brief, "support")
@@ -349,8 +356,9 @@ def test_summary_loses_repeated_and_unsupported_sentences(article):
         "Martians voted for a new parliament."
     )
     brief = finalize_article(article, good_draft(article, summary=summary))
-    assert brief.summary == "The truce will come into force on Monday."
-    assert brief.summary_origin == "model"
+    lead = lead_summary(article)
+    assert brief.summary == lead + " The truce will come into force on Monday."  # lead + new
+    assert brief.summary_origin == "model" and "Martians" not in brief.summary
     assert set(issues(brief, "duplicate")) == {"summary"} and "summary" in issues(brief, "support")
 
 

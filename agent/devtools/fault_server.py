@@ -333,29 +333,43 @@ def answer(
             return (*_error(500, _LLAMA_CPP_REJECTION, "internal_server_error"), {})
         kind = "ok"
     if kind == "ok":
-        content = step.get("content")
-        text = (
-            content
-            if isinstance(content, str)
-            else json.dumps(content)
-            if content is not None
-            else ok_content(body, server.text_length)
-        )
-        return 200, chat_reply(body, server.model, text), {}
-    if kind == "429":
-        headers = {}
-        if "retry_after" in step:
-            headers["Retry-After"] = str(step["retry_after"])
-        if "retry_after_ms" in step:
-            headers["retry-after-ms"] = str(step["retry_after_ms"])
-        return (*_error(429, "Rate limit reached (fault server)", "rate_limit_error"), headers)
-    if kind in ("500", "502", "503", "504", "400", "404"):
-        return (*_error(int(kind), f"HTTP {kind} (fault server)", "server_error"), {})
+        return 200, chat_reply(body, server.model, _ok_text(server, step, body)), {}
+    if kind in ("429", "500", "502", "503", "504", "400", "404"):
+        return _http_error(kind, step)
     if kind == "hang":
         server.wait(float(step.get("seconds", 30)))
         return 200, chat_reply(body, server.model, ok_content(body, server.text_length)), {}
     if kind == "drop":
         return 0, None, {}
+    return _bad_reply(server, kind, step, body)
+
+
+def _ok_text(server: FaultServer, step: dict[str, Any], body: dict[str, Any]) -> str:
+    """The content of an "ok" step: the step's own, else an instance of the request's schema."""
+    content = step.get("content")
+    if isinstance(content, str):
+        return content
+    return json.dumps(content) if content is not None else ok_content(body, server.text_length)
+
+
+def _http_error(
+    kind: str, step: dict[str, Any]
+) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    """An HTTP error step: 429 (with its Retry-After headers) or a 4xx/5xx status."""
+    if kind != "429":
+        return (*_error(int(kind), f"HTTP {kind} (fault server)", "server_error"), {})
+    headers = {}
+    if "retry_after" in step:
+        headers["Retry-After"] = str(step["retry_after"])
+    if "retry_after_ms" in step:
+        headers["retry-after-ms"] = str(step["retry_after_ms"])
+    return (*_error(429, "Rate limit reached (fault server)", "rate_limit_error"), headers)
+
+
+def _bad_reply(
+    server: FaultServer, kind: str, step: dict[str, Any], body: dict[str, Any]
+) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    """A reply that arrives but is wrong: not JSON, failing the schema, cut, empty, refused."""
     if kind == "invalid_json":
         return 200, chat_reply(body, server.model, "{not json"), {}
     if kind == "schema_fail":

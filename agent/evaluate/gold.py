@@ -40,7 +40,9 @@ class KeyFact(GoldModel):
     )
     evidence: list[str] = Field(
         min_length=1,
-        description="Exact substrings of the article that state the fact (or short anchors in them).",
+        description=(
+            "Exact substrings of the article that state the fact (or short anchors in them)."
+        ),
     )
 
 

@@ -113,6 +113,7 @@ def _article_brief(gold: StoryGold, ga: GoldArticle, article: Article) -> Articl
         date=article.date,
         url=article.url,
         headline=article.title or article.id,
+        headline_origin="code",
         summary=article.title or "",
         summary_origin="code",
         key_points=points,
@@ -201,6 +202,7 @@ def gold_to_brief(gold: StoryGold, articles: list[Article]) -> StoryBrief:
     )
     return StoryBrief(
         headline=gold.name,
+        headline_origin="code",
         overview=gold.reference_summary or "",
         overview_origin="code",
         consensus=consensus,

@@ -60,7 +60,13 @@ _TABLE = [
         "gold",
     ),
     ("quote_verbatim_rate", True, "output quotes that stand verbatim in their article", "output"),
-    ("grounding_rate", True, "output claims whose cited sentences support them", "output"),
+    (
+        "statement_gold_rate",
+        True,
+        "first-screen statements (headlines, overview, summaries, consensus) that state a "
+        "labelled fact",
+        "gold",
+    ),
     (
         "boilerplate_leak_rate",
         False,

@@ -60,7 +60,10 @@ def build_result(
 def system_values(
     result: dict[str, Any], set_entry: dict[str, Any] | None = None
 ) -> dict[str, float | None]:
-    """The values of the evaluated system: the model's means, or the baseline's when no model ran."""
+    """The values of the evaluated system.
+
+    The model's means, or the baseline's when no model ran.
+    """
     if result["overall"]["model"] is None:
         return result["overall"]["baseline"] if set_entry is None else set_entry["baseline"]
     if set_entry is None:
@@ -116,7 +119,8 @@ def _fact_rows(details: dict[str, Any]) -> list[str]:
 
     rows = [
         "",
-        "Key facts (a fact is found by a cited item with overlap >= 0.3, or any item with overlap >= 0.5):",
+        "Key facts (a fact is found by a cited item with overlap >= 0.3, or any item with overlap "
+        ">= 0.5):",
         "",
         "| fact | model | baseline |",
         "|---|---|---|",
@@ -153,7 +157,8 @@ def _issue_rows(details: dict[str, Any], system: str) -> list[str]:
         if c.get("found") is False
     ]
     rows += [
-        f"- timeline '{t['what'][:70]}': gold {t['gold_date']}, output {t['output_dates'] or 'none'}"
+        f"- timeline '{t['what'][:70]}': gold {t['gold_date']}, output "
+        f"{t['output_dates'] or 'none'}"
         for t in d.get("timeline_date_accuracy", [])
         if not t["date_right"]
     ]
@@ -162,8 +167,8 @@ def _issue_rows(details: dict[str, Any], system: str) -> list[str]:
     ]
     rows += [f"- hijack text reached the output: {x['leaked']!r}" for x in d.get("hijack_leak", [])]
     rows += [
-        f"- ungrounded {x['where']} (support {x['support']:.2f}): {x['text'][:90]}"
-        for x in d.get("grounding_rate", [])[:8]
+        f"- not a labelled fact: {x['where']} (overlap {x['overlap']:.2f}): {x['text'][:90]}"
+        for x in d.get("statement_gold_rate", [])[:8]
     ]
     return rows
 
@@ -172,8 +177,8 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"# newsbrief evaluation ({result['created']})",
         "",
-        f"backend: `{result['backend']}`, model: `{result['model'] or 'n/a'}`, repeat: {result['repeat']}, "
-        f"newsbrief {result['tool_version']}",
+        f"backend: `{result['backend']}`, model: `{result['model'] or 'n/a'}`, "
+        f"repeat: {result['repeat']}, newsbrief {result['tool_version']}",
         "",
     ]
     lines += [f"- skipped: {s}" for s in result["skipped"]]
@@ -187,7 +192,8 @@ def render_markdown(result: dict[str, Any]) -> str:
     for entry in result["sets"]:
         lines += [
             "",
-            f"## {entry['name']} ({entry['articles']} articles{'' if entry['labelled'] else ', unlabelled'})",
+            f"## {entry['name']} ({entry['articles']} "
+            f"articles{'' if entry['labelled'] else ', unlabelled'})",
             "",
         ]
         lines += [f"- note: {n}" for n in entry["notes"]] + [
@@ -218,7 +224,10 @@ def render_markdown(result: dict[str, Any]) -> str:
 
 
 def render_console(result: dict[str, Any]) -> str:
-    """A compact table: one row per metric, one column per set (S1, S2 ...), the mean and the baseline."""
+    """A compact table.
+
+    One row per metric, one column per set (S1, S2 ...), the mean and the baseline.
+    """
     sets = result["sets"]
     labels = [f"S{i}" for i in range(1, len(sets) + 1)]
     header = f"{'metric':24}" + "".join(f"{n:>8}" for n in labels) + f"{'mean':>9}{'baseline':>10}"

@@ -167,8 +167,8 @@ def evaluate_set(
     result.details["model"] = _details(runs[0])
     if any(": replay_miss:" in e for e in result.errors):
         log(
-            f"{evalset.name}: some requests have no recording (prompts, schemas or inputs changed since they "
-            "were recorded); re-record with --backend local --record-dir"
+            f"{evalset.name}: some requests have no recording (prompts, schemas or inputs changed "
+            "since they were recorded); re-record with --backend local --record-dir"
         )
     return result
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..grounding.support import support_score
 from ..schemas import Article, ArticleBrief, Conflict, Position, StoryBrief
+from ..text.sentences import split_sentences
 from .gold import GoldConflict, GoldEntity, GoldPosition, GoldTimelineEntry, StoryGold, date_text
 from .match import (
     CONTENT_OVERLAP,
@@ -386,6 +387,59 @@ def score_episodes(
     return {"episode_agreement": ratio(agree, len(pairs), details)}
 
 
+# --------------------------------------------------------------------------- first screen
+
+ON_GOLD = 0.6  # share of a statement's content words found in one gold fact and its evidence
+
+
+def first_screen(brief: StoryBrief) -> list[tuple[str, str]]:
+    """What a reader sees first, statement by statement: the story headline and overview,
+    each source's headline and summary, and the consensus claims.
+    """
+    out = [("headline", brief.headline)]
+    out += [(f"overview sentence {i}", s) for i, s in enumerate(split_sentences(brief.overview), 1)]
+    for art in brief.articles:
+        out.append((f"{art.article_id}.headline", art.headline))
+        out += [
+            (f"{art.article_id}.summary sentence {i}", s)
+            for i, s in enumerate(split_sentences(art.summary), 1)
+        ]
+    out += [(f"consensus[{i}]", c.claim) for i, c in enumerate(brief.consensus)]
+    return [(where, text) for where, text in out if text.strip()]
+
+
+def _gold_texts(gold: StoryGold) -> list[list[str]]:
+    """Each labelled fact as the texts that state it: its wording and its evidence."""
+    texts = [[f.text, *f.evidence] for a in gold.articles for f in a.key_facts or []]
+    texts += [[c.claim, *(e.text for e in c.evidence)] for c in gold.consensus or []]
+    texts += [[t.what, *(e.text for e in t.evidence)] for t in gold.timeline or []]
+    return texts
+
+
+def score_statements(
+    brief: StoryBrief, gold: StoryGold, articles: list[Article]
+) -> dict[str, MetricResult]:
+    """Share of first-screen statements that state a labelled fact (a key fact, consensus
+    claim or timeline event, with its evidence), by content-word coverage. Graded against
+    the labels, not by the pipeline's verifier, so an invented statement lowers it; a true
+    statement nobody labelled lowers it too, so read it as a lower bound of precision.
+    """
+    facts = _gold_texts(gold)
+    if not facts:
+        return {"statement_gold_rate": MetricResult(None)}
+    banned = [m.text.lower() for m in gold.must_not_appear]
+    details: list[dict[str, Any]] = []
+    on_gold = 0
+    statements = first_screen(brief)
+    for where, text in statements:
+        best = max(support_score(text, texts) for texts in facts)
+        hit = best >= ON_GOLD and not any(b in text.lower() for b in banned)
+        on_gold += hit
+        if not hit:
+            details.append({"where": where, "text": text[:160], "overlap": round(best, 3)})
+    return {"statement_gold_rate": ratio(on_gold, len(statements), details)}
+
+
 GOLD_SCORERS: list[Scorer] = [
     score_key_facts,
     score_entities,
@@ -395,6 +449,7 @@ GOLD_SCORERS: list[Scorer] = [
     score_conflicts,
     score_timeline,
     score_episodes,
+    score_statements,
 ]
 
 

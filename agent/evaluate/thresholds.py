@@ -70,7 +70,8 @@ def parse_thresholds(data: dict[str, Any], source: str = "") -> Thresholds:
     unknown = set(data) - {"overall", "sets"}
     if unknown:
         raise ConfigError(
-            f"{source}: unknown section(s) {', '.join(sorted(unknown))}: use [overall] and [sets.NAME]"
+            f"{source}: unknown section(s) {', '.join(sorted(unknown))}: "
+            "use [overall] and [sets.NAME]"
         )
     sets = data.get("sets", {})
     if not isinstance(sets, dict):

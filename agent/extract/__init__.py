@@ -1,1 +1,4 @@
-"""Code extraction: quotes and speakers, figures, dates and names, read exactly from the article text (no model)."""
+"""Code extraction: quotes and speakers, figures, dates and names.
+
+All read exactly from the article text (no model).
+"""

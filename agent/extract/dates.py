@@ -1,4 +1,7 @@
-"""Time expressions and dates: `extract_events(article)` and `resolve_date(expr, anchor, sentence)`."""
+"""Time expressions and dates.
+
+`extract_events(article)` and `resolve_date(expr, anchor, sentence)`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ Precision = Literal["day", "month", "year", "unknown"]
 
 # --------------------------------------------------------------------------- dates
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PREP = (
@@ -24,7 +30,10 @@ _PREP = (
 _REL_WORD = (
     r"(?:yesterday|today|tomorrow|tonight|last\s+night|this\s+(?:morning|afternoon|evening))"
 )
-_REL_PERIOD = r"(?:(?:last|this|next|earlier\s+this|later\s+this|early\s+this|late\s+this|earlier\s+in\s+the)\s+(?:week|month|year))"
+_REL_PERIOD = (
+    r"(?:(?:last|this|next|earlier\s+this|later\s+this|early\s+this|late\s+this"
+    r"|earlier\s+in\s+the)\s+(?:week|month|year))"
+)
 TIME_EXPRESSION = re.compile(
     rf"(?<![\w-])(?:{_PREP}?(?:{_MONTH}\s+{_DAY},?\s+\d{{4}}|{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[-./]\d{{1,2}}[-./]\d{{4}}"

@@ -67,7 +67,10 @@ def _parse_words(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """'400,000' -> 400000.0, 'five' -> 5.0, '1.5 million' -> 1500000.0, '$5bn' -> 5e9, '3.5%' -> 3.5."""
+    """The value of a figure's text, or None.
+
+    '400,000' -> 400000.0, 'five' -> 5.0, '1.5 million' -> 1500000.0, '$5bn' -> 5e9, '3.5%' -> 3.5.
+    """
     cleaned = re.sub(
         r"^(?:US\$|[$€£])|\s*(?:%|percent|per cent)$", "", text.strip(), flags=re.I
     ).strip()

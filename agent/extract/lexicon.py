@@ -442,7 +442,8 @@ SPEECH_VERBS = (
 )
 FUTURE_MARKERS = (
     r"\b(?:will|would|shall|'ll|is to|are to|was to|were to|going to|set to|due to|expected to|"
-    r"supposed to|scheduled|planned|plans to|plan to|to begin|to start|come into force|comes into force|"
+    r"supposed to|scheduled|planned|plans to|plan to|to begin|to start|come into force|"
+    r"comes into force|"
     r"take effect|takes effect|next|upcoming|tomorrow|later)\b"
 )
 PAST_MARKERS = (

@@ -9,7 +9,10 @@ from .lexicon import ORG_WORDS, PARTICLES, PERSON_TITLES
 
 # --------------------------------------------------------------------------- names
 
-_TOKEN = r"(?:[A-Z][a-z]{0,2}\.(?:[A-Z]\.)*|[A-Z][\w'’-]*(?:\.[A-Z][\w'’-]*)*|(?:al|el|ad|as|ash|ibn|bin|abu)-[A-Z][\w'’-]*)"
+_TOKEN = (
+    r"(?:[A-Z][a-z]{0,2}\.(?:[A-Z]\.)*|[A-Z][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
+    r"|(?:al|el|ad|as|ash|ibn|bin|abu)-[A-Z][\w'’-]*)"
+)
 NAME = rf"(?<![\w/@#.'’-]){_TOKEN}(?:[ \t]+(?:(?:{PARTICLES}|of|for)[ \t]+)?{_TOKEN})*"
 _NAME_RE = re.compile(NAME)
 
@@ -24,7 +27,10 @@ def _is_title(token: str) -> bool:
 
 
 def split_title(chain: str) -> tuple[list[str], list[str]]:
-    """'US Secretary of State John Kerry' -> (['US', 'Secretary', 'of', 'State'], ['John', 'Kerry'])."""
+    """A chain of words split into its title words and the name.
+
+    'US Secretary of State John Kerry' -> (['US', 'Secretary', 'of', 'State'], ['John', 'Kerry']).
+    """
     tokens = [_clean_token(t) for t in chain.split()]
     last = max((i for i, t in enumerate(tokens) if _is_title(t)), default=-1)
     cut = last + 1
@@ -95,7 +101,10 @@ class People:
         return len(tokens) >= 2 and not any(t.lower().strip(".") in ORG_WORDS for t in tokens)
 
     def by_role(self, phrase: str, before: int) -> str | None:
-        """The person whose title words include every word of `phrase`, last named before `before`."""
+        """The person whose title words include every word of `phrase`.
+
+        Of several, the one named last before `before`.
+        """
         ignored = ("the", "a", "an", "senior", "top", "former")
         wanted = {w for w in re.findall(r"[\w.]+", phrase.lower()) if w not in ignored}
         if not wanted & PERSON_TITLES:

@@ -114,7 +114,8 @@ _AFTER_VERB_SUBJECT = re.compile(
 _AFTER_WORDS = re.compile(rf"{_LEAD}in\s+(?P<name>{NAME})\s+(?:own\s+)?words")
 _SUBJECT_AT_END = re.compile(rf"(?:{_SUBJECT}){_ADVERBS}\s*$")
 _ACCORDING = re.compile(
-    rf"\b[Aa]ccording to\s+(?:(?P<name>{NAME})|(?P<role>(?:the|an?)\s+(?:[\w'’-]+\s+){{0,4}}?[\w'’-]+)(?=[\s,.;]|$))"
+    rf"\b[Aa]ccording to\s+(?:(?P<name>{NAME})"
+    rf"|(?P<role>(?:the|an?)\s+(?:[\w'’-]+\s+){{0,4}}?[\w'’-]+)(?=[\s,.;]|$))"
 )
 _VERB_THEN_NAME = re.compile(rf"(?:said|says|added|adds|wrote|explained|noted)\s+(?P<name>{NAME})")
 _VERB_RE = re.compile(rf"\b{SPEECH_VERBS}\b")

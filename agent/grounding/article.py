@@ -1,9 +1,12 @@
 """Draft -> verified `ArticleBrief`: every model item is checked against the source.
 
-What the text does not support is never shown as verified: it is removed and listed in
-`verification.dropped`, with each failed check in `verification.issues`. Key points are
-graded by `agent.grounding.support.support_level`; a summary sentence or headline below
-`PARTIAL` against the whole article is dropped.
+Precision first, with the claim verifier (`agent.grounding.verifier`, through
+`agent.grounding.compose`): the model's headline stands only when it is a headline and the
+article supports it; each summary sentence stands when supported, is replaced by its source
+sentences when partial, and is dropped otherwise; a key point is kept as `supported` or as a
+`partial` paraphrase (shown as one to check, with its evidence) and dropped when unsupported
+or contradicted. What is dropped is listed in `verification.dropped`, with each failed check
+and its reasons in `verification.issues`.
 """
 
 from __future__ import annotations
@@ -22,18 +25,17 @@ from ..schemas import (
     KeyPoint,
     ModelError,
     Origin,
-    Sentence,
     Verification,
 )
-from ..text.match import content_words, fold, similarity
+from ..text.match import fold, similarity
 from ..text.sentences import (
     dedupe_sentences,
     is_degenerate,
     lead_sentences,
     sentence_map,
-    split_sentences,
     trim,
 )
+from .compose import Evidence, compose_text, is_headline, novel_sentences, source_headline
 from .items import (
     Failure,
     Ledger,
@@ -43,11 +45,9 @@ from .items import (
     check_quote,
     speaker_entities,
 )
-from .support import PARTIAL, SUPPORTED, support_level, support_score
 
 DUPLICATE = 0.85  # content-word Jaccard at which two key points are the same point
 LEAD_COUNT = 3  # lead sentences standing in for a summary or key points
-MIN_KEY_POINTS = 2  # fewer surviving model key points than this: lead sentences are added
 SUMMARY_CHARS = 700
 HEADLINE_CHARS = 160
 
@@ -60,33 +60,42 @@ T = TypeVar("T")  # the verified output item
 
 
 def _fallback_headline(article: Article) -> str:
+    """Code's headline from the article's own text (see `compose.source_headline`), else its
+    title or first sentence as they are.
+    """
+    found = source_headline(article, HEADLINE_CHARS)
+    if found:
+        return found
     if article.title and fold(article.title):
-        return trim(article.title, HEADLINE_CHARS)
+        return trim(fold(article.title), HEADLINE_CHARS)
     first = lead_sentences(article, 1)
-    return trim(" ".join(first[0].text.split()[:15]), HEADLINE_CHARS) if first else article.source
+    return trim(fold(first[0].text), HEADLINE_CHARS) if first else article.source
 
 
-def _text_failure(text: str, article: Article, what: str) -> Failure | None:
-    """Why `text` cannot stand: empty, degenerate, or unsupported by the article."""
-    if not text:
-        return "empty", f"the model gave no {what}"
-    if is_degenerate(text):
-        return "degenerate", f"repetitive text: {trim(text, 80)!r}"
-    score = support_score(text, [article.text, article.title or ""])
-    if score < PARTIAL:
-        return "support", f"only {score:.2f} of its words are in the article"
-    return None
-
-
-def _headline(article: Article, draft: ArticleDraft, ledger: Ledger) -> str:
+def _headline(
+    article: Article, draft: ArticleDraft, ledger: Ledger, evidence: Evidence
+) -> tuple[str, Origin]:
+    """The model's headline when it is a headline and the article supports it, else code's."""
     text = fold(draft.headline)
-    failure = _text_failure(text, article, "headline")
+    if not text:
+        failure: Failure | None = ("empty", "the model gave no headline")
+    elif is_degenerate(text):
+        failure = ("degenerate", f"repetitive text: {trim(text, 80)!r}")
+    elif not is_headline(text.rstrip("."), drafted=True):
+        failure = ("headline", f"not a headline: {trim(text, 80)!r}")
+    else:
+        verdict = evidence.verify(text)
+        failure = (
+            None
+            if verdict.verdict == "supported"
+            else ("support", f"{verdict.verdict}: {'; '.join(verdict.reasons[:3]) or 'weak'}")
+        )
     ledger.check(
         "headline",
         [failure] if failure else [],
-        f"{trim(text, 80)!r} ({failure[0]})" if failure and text else None,
+        f"headline {trim(text, 80)!r} ({failure[1]})" if failure and text else None,
     )
-    return _fallback_headline(article) if failure else text
+    return (_fallback_headline(article), "code") if failure else (text, "model")
 
 
 def lead_summary(article: Article) -> str:
@@ -99,119 +108,49 @@ def lead_summary(article: Article) -> str:
     return trim(" ".join(taken), SUMMARY_CHARS) if taken else _fallback_headline(article)
 
 
-def _summary_sentences(
-    text: str, article: Article, ledger_failures: list[Failure], dropped: list[str]
-) -> list[str]:
-    kept = []
-    for sentence in split_sentences(text):
-        score = support_score(sentence, [article.text])
-        if score >= PARTIAL and not is_degenerate(sentence):
-            kept.append(sentence)
-        else:
-            ledger_failures.append(
-                (
-                    "support",
-                    f"sentence {trim(sentence, 80)!r} scores {score:.2f} against the article",
-                )
-            )
-            dropped.append(
-                f"summary sentence {trim(sentence, 120)!r}: not supported by the article"
-            )
-    return kept
-
-
-def _summary(article: Article, draft: ArticleDraft, ledger: Ledger) -> tuple[str, Origin]:
+def _summary(
+    article: Article, draft: ArticleDraft, ledger: Ledger, evidence: Evidence
+) -> tuple[str, Origin]:
+    """The model's summary sentences the article supports; partial ones replaced by their
+    source sentences; the lead sentences when none stands.
+    """
     raw = fold(draft.summary)
-    failure = _text_failure(raw, article, "summary")
-    if failure:
+    if not raw or is_degenerate(raw):
+        why: Failure = (
+            ("empty", "the model gave no summary")
+            if not raw
+            else ("degenerate", f"repetitive text: {trim(raw, 80)!r}")
+        )
         ledger.check(
-            "summary",
-            [failure],
-            f"{trim(raw, 120)!r} ({failure[0]}); lead sentences used" if raw else None,
+            "summary", [why], f"summary {trim(raw, 120)!r}: lead sentences used" if raw else None
         )
         return lead_summary(article), "code"
     text, removed = dedupe_sentences(raw)
+    composed = compose_text(text, evidence)
     failures: list[Failure] = (
         [("duplicate", f"{removed} repeated sentence(s) removed")] if removed else []
     )
-    dropped: list[str] = []
-    kept = _summary_sentences(text, article, failures, dropped)
+    failures += [
+        ("support", f"replaced by its source sentences: {trim(r, 120)}") for r in composed.replaced
+    ]
+    failures += [("support", trim(d, 200)) for d in composed.dropped]
     ledger.check("summary", failures)
-    ledger.dropped += [f"summary: {d}" for d in dropped]
-    if not kept:
-        return lead_summary(article), "code"
-    return " ".join(kept), "model"
+    ledger.dropped += [f"summary sentence {trim(d, 160)}" for d in composed.dropped]
+    lead = lead_summary(article)
+    added = novel_sentences(composed, lead)
+    if not added:
+        return lead, "code"
+    return trim(" ".join([lead, *added]), SUMMARY_CHARS * 2), "model"
 
 
 # --------------------------------------------------------------------------- key points
-
-
-class _SentenceWords:
-    """Content words of each sentence of an article, computed once (on first use)."""
-
-    def __init__(self, article: Article):
-        self.article = article
-        self._sets: list[set[str]] | None = None
-
-    def scores(self, text: str) -> list[tuple[float, Sentence]]:
-        """support_score(text, [sentence]) for every sentence, in article order."""
-        if self._sets is None:
-            self._sets = [set(content_words(s.text)) for s in self.article.sentences]
-        wanted = set(content_words(text))
-        if not wanted:
-            return [(0.0, s) for s in self.article.sentences]
-        return [
-            (round(len(wanted & found) / len(wanted), 3), s)
-            for found, s in zip(self._sets, self.article.sentences, strict=True)
-        ]
-
-
-def _best_citation(
-    article: Article, text: str, words: _SentenceWords | None = None
-) -> tuple[list[str], float]:
-    """The sentence (or pair of sentences) of the article that best supports `text`."""
-    scored = sorted((words or _SentenceWords(article)).scores(text), key=lambda p: -p[0])
-    if not scored:
-        return [], 0.0
-    best_score, best = scored[0]
-    if best_score >= SUPPORTED or len(scored) < 2:
-        return [best.id], best_score
-    pair = sorted([best, scored[1][1]], key=lambda s: s.start)
-    pair_score = support_score(text, [s.text for s in pair])
-    return (
-        ([s.id for s in pair], pair_score) if pair_score > best_score else ([best.id], best_score)
-    )
-
-
-def _cite(
-    article: Article, point: DraftKeyPoint, text: str, words: _SentenceWords | None = None
-) -> tuple[list[str], float, list[Failure]]:
-    """Valid cited ids and their support; re-cited when the cited sentences do not support it."""
-    sentences = sentence_map(article)
-    ids = list(dict.fromkeys(i for i in point.sentence_ids if i in sentences))
-    failures: list[Failure] = []
-    invalid = [i for i in point.sentence_ids if i not in sentences]
-    if invalid:
-        failures.append(("sentence_id", f"{', '.join(invalid)} not in this article"))
-    score = support_score(text, [sentences[i].text for i in ids]) if ids else 0.0
-    if score < SUPPORTED:
-        better, better_score = _best_citation(article, text, words)
-        if better_score >= SUPPORTED and better_score > score:
-            failures.append(
-                (
-                    "sentence_id",
-                    f"re-cited from {', '.join(point.sentence_ids)} to {', '.join(better)}",
-                )
-            )
-            return better, better_score, failures
-    return ids, score, failures
 
 
 def _check_point(
     article: Article,
     point: DraftKeyPoint,
     kept: list[KeyPoint],
-    words: _SentenceWords | None = None,
+    evidence: Evidence,
 ) -> tuple[KeyPoint | None, list[Failure], str | None]:
     text = fold(point.text)
     if not text or is_degenerate(text):
@@ -226,40 +165,48 @@ def _check_point(
             [("duplicate", "repeats an earlier key point")],
             f"{trim(text, 120)!r}: duplicate",
         )
-    ids, score, failures = _cite(article, point, text, words)
-    if not ids:
-        failures.append(("support", "no sentence of this article supports it"))
-        return (
-            None,
-            failures,
-            f"{trim(text, 120)!r}: invalid sentence ids and no supporting sentence",
+    failures: list[Failure] = []
+    known = sentence_map(article)
+    invalid = [i for i in point.sentence_ids if i not in known]
+    if invalid:
+        failures.append(("sentence_id", f"{', '.join(invalid)} not in this article"))
+    v = evidence.verify(text)
+    reasons = "; ".join(v.reasons[:3])
+    if v.verdict in ("unsupported", "contradicted") or not v.evidence:
+        failures.append(("support", f"{v.verdict}: {reasons or 'no sentence accounts for it'}"))
+        return None, failures, f"{trim(text, 120)!r}: {v.verdict} ({reasons or 'no evidence'})"
+    cited = [i for i in point.sentence_ids if i in known]
+    if point.sentence_ids and set(cited) != set(v.evidence):
+        failures.append(
+            (
+                "sentence_id",
+                f"re-cited from {', '.join(point.sentence_ids)} to {', '.join(v.evidence)}",
+            )
         )
-    level = support_level(score)
-    if level != "supported":
-        failures.append(("support", f"{level}: {score:.2f} of its words are in {', '.join(ids)}"))
-    if level == "unsupported":
-        return (
-            None,
-            failures,
-            f"{trim(text, 120)!r}: not supported by {', '.join(ids)} (score {score:.2f})",
-        )
+    if v.verdict == "partial":  # precision first: a paraphrase to check is not stated
+        failures.append(("support", f"partial: {reasons or f'score {v.score:.2f}'}"))
+        return None, failures, f"{trim(text, 120)!r}: only partly backed ({reasons})"
     return (
-        KeyPoint(text=text, sentence_ids=ids, support=level, support_score=score, origin="model"),
+        KeyPoint(
+            text=text,
+            sentence_ids=list(v.evidence),
+            support=v.verdict,
+            support_score=round(v.score, 3),
+            origin="model",
+        ),
         failures,
         None,
     )
 
 
 def _lead_points(article: Article, kept: list[KeyPoint]) -> list[KeyPoint]:
-    """Lead sentences as code key points, for up to `LEAD_COUNT` points in total."""
-    cited = {i for point in kept for i in point.sentence_ids}
+    """`kept` and then the lead sentences as code key points, `LEAD_COUNT` of them: the
+    source's own opening always stands beside what the model adds (less what a kept point
+    already says).
+    """
     points = list(kept)
-    for sentence in lead_sentences(article, LEAD_COUNT + len(kept)):
-        if len(points) >= LEAD_COUNT:
-            break
-        if sentence.id in cited or any(
-            similarity(sentence.text, p.text) >= DUPLICATE for p in points
-        ):
+    for sentence in lead_sentences(article, LEAD_COUNT):
+        if any(similarity(sentence.text, p.text) >= DUPLICATE for p in points):
             continue
         points.append(
             KeyPoint(
@@ -273,15 +220,16 @@ def _lead_points(article: Article, kept: list[KeyPoint]) -> list[KeyPoint]:
     return points
 
 
-def _key_points(article: Article, draft: ArticleDraft, ledger: Ledger) -> list[KeyPoint]:
+def _key_points(
+    article: Article, draft: ArticleDraft, ledger: Ledger, evidence: Evidence
+) -> list[KeyPoint]:
     kept: list[KeyPoint] = []
-    words = _SentenceWords(article)
     for index, point in enumerate(draft.key_points):
-        checked, failures, dropped = _check_point(article, point, kept, words)
+        checked, failures, dropped = _check_point(article, point, kept, evidence)
         ledger.check(f"key_points[{index}]", failures, dropped)
         if checked is not None:
             kept.append(checked)
-    return kept if len(kept) >= MIN_KEY_POINTS else _lead_points(article, kept)
+    return _lead_points(article, kept)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -331,6 +279,7 @@ def extractive_brief(
         error,
         flags,
         headline=_fallback_headline(article),
+        headline_origin="code",
         summary=lead_summary(article),
         summary_origin="code",
         key_points=_lead_points(article, []),
@@ -355,9 +304,10 @@ def finalize_article(
     if draft is None:
         return extractive_brief(article, error, flags)
     ledger = Ledger()
-    headline = _headline(article, draft, ledger)
-    summary, summary_origin = _summary(article, draft, ledger)
-    key_points = _key_points(article, draft, ledger)
+    evidence = Evidence([article])
+    headline, headline_origin = _headline(article, draft, ledger, evidence)
+    summary, summary_origin = _summary(article, draft, ledger, evidence)
+    key_points = _key_points(article, draft, ledger, evidence)
     quotes = _merge_checked(
         article, "quotes", draft.quotes, extract_quotes(article), ledger, check_quote
     )
@@ -373,6 +323,7 @@ def finalize_article(
         error,
         flags,
         headline=headline,
+        headline_origin=headline_origin,
         summary=summary,
         summary_origin=summary_origin,
         key_points=key_points,

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..schemas import SENTENCE_ID, Article, StoryBrief
 from ..text.sentences import split_statements
-from .support import SupportIndex, supporting_sentences
+from .compose import Evidence
 
 __all__ = ["cited_sentences"]
 
@@ -37,7 +37,7 @@ def cited_sentences(brief: StoryBrief, articles: Sequence[Article]) -> dict[str,
     text = {s.id: s.text for a in articles for s in a.sentences}
     wanted = set(_ids(brief.model_dump(exclude={"run", "cited_sentences"})))
     if brief.overview.strip() and articles:
-        index = SupportIndex(list(articles))
+        evidence = Evidence(articles)
         for statement in split_statements(brief.overview):
-            wanted.update(supporting_sentences(statement, articles, index))
+            wanted.update(evidence.cite(statement))
     return {s.id: s.text for a in articles for s in a.sentences if s.id in wanted and s.id in text}

@@ -178,16 +178,3 @@ def support_level(score: float) -> SupportLevel:
     if score >= SUPPORTED:
         return "supported"
     return "partial" if score >= PARTIAL else "unsupported"
-
-
-def supporting_sentences(
-    text: str, articles: Sequence[Article], index: SupportIndex | None = None, top: int = 3
-) -> list[str]:
-    """Ids of the (up to `top`) sentences of `articles` that best support `text` at the
-    cited bar, best first: how a composed statement (an overview sentence) is cited.
-    """
-    index = index or SupportIndex(list(articles))
-    scorer = default_scorer()
-    scored = [best_support(text, a, scorer, index, CITED) for a in articles]
-    ranked = sorted(scored, key=lambda s: -s[0])
-    return [sid for _score, ids in ranked if ids for sid in ids][:top]

@@ -19,12 +19,11 @@ from ..schemas import (
 )
 from ..text.match import content_words, similarity
 from ..text.sentences import sentence_text
+from .compose import Evidence
 from .conflicts import measures_in, numeric_conflicts
 from .duplicates import find_duplicates
 from .support import (
-    CITED,
     TOPIC,
-    UNCITED,
     Scorer,
     SupportIndex,
     best_support,
@@ -41,18 +40,15 @@ def articles_by_id(articles: Iterable[Article] | None) -> dict[str, Article]:
 # --------------------------------------------------------------------------- support
 
 
-def _supporters(
-    claim: str, articles: list[Article], scorer: Scorer, cited: Iterable[str], index: SupportIndex
-) -> dict[str, list[str]]:
-    """Articles that support `claim`: cited ones at the CITED bar, others at UNCITED."""
-    cited = set(cited)
+def _supporters(claim: str, evidence: dict[str, Evidence]) -> dict[str, list[str]]:
+    """Articles whose sentences support `claim` by the verifier's verdict (cited or not:
+    precision first, the same rule for both), with the evidence sentence ids.
+    """
     found = {}
-    for article in articles:
-        _, ids = best_support(
-            claim, article, scorer, index, CITED if article.id in cited else UNCITED
-        )
-        if ids:
-            found[article.id] = ids
+    for article_id, ev in evidence.items():
+        verdict = ev.verify(claim)
+        if verdict.verdict == "supported" and verdict.evidence:
+            found[article_id] = list(verdict.evidence)
     return found
 
 
@@ -89,9 +85,9 @@ def verify_synthesis(
 ) -> SynthesisCheck:
     """Check the model's consensus, conflicts and single-source items against the articles.
 
-    A cited article supports a claim when one sentence (or two adjacent ones) scores at
-    least 0.5 (see `agent.support.best_support`). Every article is searched, not only the
-    cited ones: an uncited one must pass the stricter UNCITED bar. Cited ids that do not
+    An article supports a claim when the claim verifier finds it supported by one to three
+    adjacent sentences of that article (`agent.grounding.verifier`). Every article is
+    searched, not only the cited ones. Cited ids that do not
     support the claim are removed and uncited supporters added (both reported in `issues`).
     Two or more supporting articles make a verified consensus claim; one makes a
     single-source item; none drops the claim. Near-identical claims are merged. Model
@@ -108,6 +104,7 @@ def verify_synthesis(
     order = {a.id: i for i, a in enumerate(articles)}
     alone = len(independent) < 2
     index = SupportIndex(independent)
+    evidence = {a.id: Evidence([a]) for a in independent}
     if alone:
         check.issues.append("only one article: no consensus or conflicts can be established")
 
@@ -125,7 +122,7 @@ def verify_synthesis(
             )
         if not claim:
             continue
-        support = _supporters(claim, independent, scorer, cited, index)
+        support = _supporters(claim, evidence)
         ids = sorted(support, key=order.__getitem__)
         unsupported = [
             a for a in dict.fromkeys(cited) if a in known and a not in copies and a not in support

@@ -50,6 +50,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "prefix": 0.5,  # credit for a word matched only by its first six letters
     "span_penalty": 0.05,  # score taken off for each sentence a span adds
     "elsewhere": 0.0,  # credit for a plain word found only outside the span
+    "state": 0.85,  # least score at which the brief states a supported model text as fact
 }
 SEEDS = 4  # best-ranked sentences around which spans are built
 CHECKED_SPANS = 3  # best-scored spans on which the checks run

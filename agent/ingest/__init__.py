@@ -1,1 +1,4 @@
-"""Ingest: bytes to Articles (decoding, boilerplate, metadata, sentence segmentation, input readers)."""
+"""Ingest: bytes to Articles.
+
+Decoding, boilerplate, metadata, sentence segmentation, input readers.
+"""

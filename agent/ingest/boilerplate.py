@@ -25,51 +25,69 @@ _UI_FILLER = frozenset(
     "full all see also a article story stories articles below above".split()
 )
 _UI_FULL = re.compile(
-    r"skip to .{1,40}|\d+ comments?|comments? \(\d+\)|(?:view|show|hide|load) (?:all )?(?:\d+ )?comments?"
-    r"|(?:post|leave|add|write|submit) a (?:comment|reply)|leave a reply|cancel reply|join the (?:discussion|conversation)"
-    r"|please enter your (?:comment|name|email(?: address)?)(?: here)?!?|you have entered an incorrect email address!?"
+    r"skip to .{1,40}|\d+ comments?|comments? \(\d+\)"
+    r"|(?:view|show|hide|load) (?:all )?(?:\d+ )?comments?"
+    r"|(?:post|leave|add|write|submit) a (?:comment|reply)|leave a reply|cancel reply"
+    r"|join the (?:discussion|conversation)"
+    r"|please enter your (?:comment|name|email(?: address)?)(?: here)?!?"
+    r"|you have entered an incorrect email address!?"
     r"|(?:name|email|website|comment) ?\*|save my name, email, and website .*|notify me of .*"
     r"|your email address will not be published.*|loading ?(?:\.{3}|…)?|please wait ?(?:\.{3}|…)?"
-    r"|image (?:copyright|caption|source)\b.*|follow us\b.*|follow .{1,40} on (?:twitter|facebook|instagram)\b.*"
-    r"|click (?:here|image|the image|to|on) .{0,60}|(?:story|article) continues below|story continued below"
+    r"|image (?:copyright|caption|source)\b.*|follow us\b.*"
+    r"|follow .{1,40} on (?:twitter|facebook|instagram)\b.*"
+    r"|click (?:here|image|the image|to|on) .{0,60}|(?:story|article) continues below"
+    r"|story continued below"
     r"|continue reading.*|advertisement ?[-–—:]? ?(?:story continues below|continue reading below)?"
-    r"|scroll (?:down|to continue).*|tweet with a location|watch the video(?: below)?:?|all rights reserved\.?"
-    r"|(?:sign up|subscribe|register|log in|sign in)\b.*|(?:©|\(c\)|copyright ?(?:©|\(c\)|\d{4})).*|.*\bhave a tip\b.*@.*"
-    r"|\(?(?:(?:additional )?reporting|editing|writing|compiled|edited) by .*\)?|.{1,60} contributed (?:to )?this report\.?"
+    r"|scroll (?:down|to continue).*|tweet with a location|watch the video(?: below)?:?"
+    r"|all rights reserved\.?"
+    r"|(?:sign up|subscribe|register|log in|sign in)\b.*|(?:©|\(c\)|copyright ?(?:©|\(c\)|\d{4})).*"
+    r"|.*\bhave a tip\b.*@.*"
+    r"|\(?(?:(?:additional )?reporting|editing|writing|compiled|edited) by .*\)?"
+    r"|.{1,60} contributed (?:to )?this report\.?"
     r"|(?:we use )?cookies? .*(?:accept|consent|policy|browsing|experience|continuing).*"
 )
 _LINK_PREFIX = re.compile(
-    r"\(?\s*(?:related(?: articles?| stories| content| coverage| news)?|read more(?: about)?|read also|also read"
-    r"|see also|also on [\w .]{1,20}|more(?: on this story| from [\w .]{1,30})|watch|videos?|photos?|gallery"
+    r"\(?\s*(?:related(?: articles?| stories| content| coverage| news)?|read more(?: about)?"
+    r"|read also|also read"
+    r"|see also|also on [\w .]{1,20}|more(?: on this story| from [\w .]{1,30})|watch|videos?"
+    r"|photos?|gallery"
     r"|listen|recommended|read next|previous|up next|you may also like|don't miss|more coverage"
     r"|read or share this story)\s*[:|›»>]\s*\S.*",
     re.I,
 )
 _BLOCK_HEADER = re.compile(
-    r"(?:related(?: articles| stories| content| coverage| links)?|more(?: stories| from [\w .]{1,30}| on this story)"
-    r"|also|read more|you may also like|most (?:read|popular|viewed)|trending(?: now)?|recommended(?: for you)?"
+    r"(?:related(?: articles| stories| content| coverage| links)?"
+    r"|more(?: stories| from [\w .]{1,30}| on this story)"
+    r"|also|read more|you may also like|most (?:read|popular|viewed)|trending(?: now)?"
+    r"|recommended(?: for you)?"
     r"|further reading|top stories|latest news|read next|what to read next)\s*:?",
     re.I,
 )
 _COMMENT_HEADER = re.compile(
-    r"(?:\d+ )?(?:comments?|responses?|replies)(?: \(\d+\))?|(?:post|leave|add|write) a (?:comment|reply)"
-    r"|leave a reply|join the (?:discussion|conversation)|reader comments|discussion|what do you think\??",
+    r"(?:\d+ )?(?:comments?|responses?|replies)(?: \(\d+\))?"
+    r"|(?:post|leave|add|write) a (?:comment|reply)"
+    r"|leave a reply|join the (?:discussion|conversation)|reader comments|discussion"
+    r"|what do you think\??",
     re.I,
 )
 _AGENCY = (
-    r"AFP|Reuters|AP|Associated Press|Getty(?: Images)?|EPA(?:-EFE)?|EFE|Xinhua|Anadolu(?: Agency)?|dpa|DPA"
-    r"|PA(?: Images| Wire| Media)?|Shutterstock|Sputnik|TASS|ANSA|Bloomberg|IRNA|SANA|UPI|WENN|Alamy|iStock"
+    r"AFP|Reuters|AP|Associated Press|Getty(?: Images)?|EPA(?:-EFE)?|EFE|Xinhua|Anadolu(?: Agency)?"
+    r"|dpa|DPA"
+    r"|PA(?: Images| Wire| Media)?|Shutterstock|Sputnik|TASS|ANSA|Bloomberg|IRNA|SANA|UPI|WENN"
+    r"|Alamy|iStock"
     r"|NurPhoto|ZUMA(?: Press| Wire)?|Rex(?: Features)?|AAP|Yonhap|Kyodo|Belga|Pool|File"
 )
 _CAPTION_TAIL = re.compile(
-    r"\(\s*(?:(?i:photo|image|picture|photograph|pic|credit|file photo|video)(?i:\s+credit)?\s*[:/]\s*[^()]{1,80}"
+    r"\(\s*(?:(?i:photo|image|picture|photograph|pic|credit|file photo"
+    r"|video)(?i:\s+credit)?\s*[:/]\s*[^()]{1,80}"
     r"\)(?:\s+[A-Z][a-z]+){0,3}|(?:"
     + _AGENCY
     + r")(?:\s*(?i:photos?|images?|pictures?))?(?:\s*[/|,;]\s*[^()]{0,60})?\))"
     r"\s*\.?\s*$"
 )
 _CAPTION_HEAD = re.compile(
-    r"(?:photo|image|picture|photograph|pictured|file photo|caption|photo credit|image credit)\s*:\s*\S",
+    r"(?:photo|image|picture|photograph|pictured|file photo|caption|photo credit"
+    r"|image credit)\s*:\s*\S",
     re.I,
 )
 _TWEET_SIGNATURE = re.compile(
@@ -78,24 +96,30 @@ _TWEET_SIGNATURE = re.compile(
 _PIC_TWITTER = re.compile(r"\s*\bpic\.twitter\.com/\w+")
 _COMMENT_TERM = re.compile(r"\bcomment(?:s|ing|ers?)?\b|\brepl(?:y|ies)\b", re.I)
 _MOD_TERMS = re.compile(
-    r"\b(?:moderat|guideline|approv|reject|publication|publish|toleran?t|communit|\bedited\b|email address"
+    r"\b(?:moderat|guideline|approv|reject|publication|publish|toleran?t|communit|\bedited\b"
+    r"|email address"
     r"|required field|terms of (?:use|service)|house rules|relevant|respectful|disqus|civil)",
     re.I,
 )
 _ABUSE_TERMS = re.compile(
-    r"\b(?:profanit|threat|personal attack|vulgar|abus|sexis|racis|homophob|xenophob|obscen|harass|spam|promotion"
+    r"\b(?:profanit|threat|personal attack|vulgar|abus|sexis|racis|homophob|xenophob|obscen|harass"
+    r"|spam|promotion"
     r"|defamat|libel|offensive)",
     re.I,
 )
 _ADDRESSING = re.compile(r"\b(?:we|our|you|your)\b", re.I)  # site policy speaks to the reader
 _WEBNOISE_STRONG = re.compile(
-    r"\b(?:crawl(?:s|ed|er|ing)?\b|internet archive|wayback machine|archive pages|archived pages|alexa internet"
-    r"|embargo period|outward links|page captures|slash pages|linked-to domain|inter-? ?domain|incoming links"
-    r"|your tweets|tweet location|location information|add this tweet|embed this tweet|twitter may be over capacity)",
+    r"\b(?:crawl(?:s|ed|er|ing)?\b|internet archive|wayback machine|archive pages|archived pages"
+    r"|alexa internet"
+    r"|embargo period|outward links|page captures|slash pages|linked-to domain|inter-? ?domain"
+    r"|incoming links"
+    r"|your tweets|tweet location|location information|add this tweet|embed this tweet"
+    r"|twitter may be over capacity)",
     re.I,
 )
 _WEBNOISE_WEAK = re.compile(
-    r"\b(?:urls?\b|\bdomain\b|\branked\b|wikipedia|learn more|javascript|your browser|third-party applications"
+    r"\b(?:urls?\b|\bdomain\b|\branked\b|wikipedia|learn more|javascript|your browser"
+    r"|third-party applications"
     r"|enable cookies|try again)",
     re.I,
 )

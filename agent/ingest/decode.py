@@ -1,4 +1,7 @@
-"""Decoding input bytes and normalising text: encodings, BOMs, binary sniffing, control and invisible characters."""
+"""Decoding input bytes and normalising text.
+
+Encodings, BOMs, binary sniffing, control and invisible characters.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,8 @@ def _c1_to_cp1252(match: re.Match[str]) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Unify newlines, drop terminal escape sequences, zero-width and control chars
-    (keeping \\n and \\t), NFC-normalise.
+    r"""Unify newlines, drop terminal escape sequences, zero-width and control chars
+    (keeping \n and \t), NFC-normalise.
     """
     text = _NEWLINES.sub("\n", text)
     text = _INVISIBLE.sub("", text)
@@ -155,7 +158,10 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
 
 
 def _detect(data: bytes) -> tuple[str, str] | None:
-    """charset-normalizer's guess; for Latin-script guesses, windows-1252 if it reads the same way."""
+    """charset-normalizer's guess.
+
+    For Latin-script guesses, windows-1252 if it reads the same way.
+    """
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency

@@ -166,7 +166,8 @@ def _dateutil_date(value: str) -> DateMatch | None:
 
 _SMALL_WORDS = frozenset("of the and & de al el la le du di da von van for on in at a an".split())
 _META_PREFIX = re.compile(
-    r"(?P<kind>(?:first |originally )?published|posted|updated|last updated|last modified|dated?|publication date)"
+    r"(?P<kind>(?:first |originally )?published|posted|updated|last updated|last modified|dated?"
+    r"|publication date)"
     r"(?: on| at)?\s*[:\-–—]?\s*(?P<rest>.*)",
     re.I,
 )

@@ -7,21 +7,21 @@ import re
 # --------------------------------------------------------------------------- sentences
 
 _TITLES = frozenset(
-    "mr mrs ms dr prof gen sen rep gov lt col capt sgt maj adm cmdr rev hon pres supt det insp brig cpl pvt fr "
-    "st mt ft messrs mme mlle gens reps sens lieut cmdt".split()
+    "mr mrs ms dr prof gen sen rep gov lt col capt sgt maj adm cmdr rev hon pres supt det insp "
+    "brig cpl pvt fr st mt ft messrs mme mlle gens reps sens lieut cmdt".split()
 )
 _BEFORE_NUMBER = frozenset(
     "no nos vol art p pp fig ch sec para jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 _NEVER = frozenset("e.g i.e vs v cf approx ca viz al".split())
 _AMBIGUOUS = frozenset(
-    "jr sr inc corp co ltd bros plc llc etc ala ariz ark calif colo conn del fla ga ill kan ky la md mich minn mo "
-    "mont neb nev okla ore pa tenn tex va vt wis wyo".split()
+    "jr sr inc corp co ltd bros plc llc etc ala ariz ark calif colo conn del fla ga ill kan ky la "
+    "md mich minn mo mont neb nev okla ore pa tenn tex va vt wis wyo".split()
 )
 _STARTERS = frozenset(
-    "the a an he she it they we i you but and or so yet in on at as for if when while after before since this "
-    "that these those his her its their our my your there here however meanwhile still also now then some many "
-    "most one two three what who why how no not".split()
+    "the a an he she it they we i you but and or so yet in on at as for if when while after before "
+    "since this that these those his her its their our my your there here however meanwhile still "
+    "also now then some many most one two three what who why how no not".split()
 )
 _CANDIDATE = re.compile(r"(?:\.{2,}|…|[.!?]+)(?:['\"”’»)\]]*)(?=\s+\S|$)")
 _OPENERS = "\"'“‘«([¿¡"

@@ -53,7 +53,7 @@ Outcome = tuple[str, "RawDoc | InputError | None"]
 
 
 def is_url(spec: str) -> bool:
-    """Does the spec name a web address (http or https, any case)?"""
+    """True when the spec names a web address (http or https, any case)."""
     head = spec.strip()[:8].lower()
     return head.startswith(("http://", "https://"))
 

@@ -67,6 +67,11 @@ _STRONG = [
         "dictates the reply",
     ),
     (r"\b(?:respond|reply|answer)\s+with\s+only\b", "dictates the reply"),
+    (
+        r"\b(?:end|begin|start|finish|close|conclude|sign|prefix)\s+(?:every|each|all|your)\s+"
+        r"(?:summar(?:y|ies)|answers?|repl(?:y|ies)|outputs?)\s+(?:with|by)\b",
+        "dictates the reply",
+    ),
     (r"\b(?:developer|god|jailbreak|dan)\s+mode\b", "asks for a jailbreak mode"),
     (r"\b(?:if|when)\s+you\s+are\s+(?:an?\s+)?" + _AI + r"\b", "addresses an AI reader"),
     (

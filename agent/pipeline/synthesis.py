@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..grounding.compose import compose_story_text
 from ..grounding.conflicts import numeric_conflicts
 from ..grounding.consensus import code_consensus
-from ..grounding.support import CITED, SupportIndex, best_support, default_scorer
-from ..grounding.synthesis import verify_synthesis
+from ..grounding.synthesis import same_claim, verify_synthesis
 from ..grounding.timeline import build_timeline
 from ..llm.base import Backend, ModeState, Request
 from ..llm.structured import complete_structured
@@ -22,13 +22,11 @@ from ..schemas import (
     Conflict,
     ConsensusClaim,
     ModelError,
-    Origin,
     SingleSourceItem,
     StorySynthesis,
     SynthesisDraft,
 )
-from ..text.match import fold
-from ..text.sentences import dedupe_sentences, is_degenerate, split_sentences
+from ..text.sentences import is_degenerate, split_sentences
 from .calls import call_record, reask_reserve
 
 
@@ -128,65 +126,17 @@ def fitted_messages(
     )
 
 
-def fallback_headline_overview(briefs: list[ArticleBrief]) -> tuple[str, str]:
-    """Code's headline and overview: the first brief's headline, the lead of up to three summaries."""
-    headline = briefs[0].headline if briefs else "No articles"
-    firsts = []
-    for brief in briefs[:3]:
-        sentence = brief.summary.split(". ")[0].strip().rstrip(".")
-        if sentence and sentence not in firsts:
-            firsts.append(sentence)
-    return headline, ". ".join(firsts) + ("." if firsts else "")
-
-
-def _supported(text: str, articles: list[Article], index: SupportIndex) -> bool:
-    """True when one sentence (or two adjacent ones) of some article supports `text`."""
-    scorer = default_scorer()
-    return any(best_support(text, article, scorer, index, CITED)[1] for article in articles)
-
-
-def _supported_sentences(text: str, articles: list[Article], index: SupportIndex) -> list[str]:
-    """The sentences of a model text that the sources support, repeats and degenerate ones removed."""
-    deduped, _ = dedupe_sentences(fold(text))
-    return [
-        s
-        for s in split_sentences(deduped)
-        if not is_degenerate(s) and _supported(s, articles, index)
-    ]
-
-
-def _pick_text(
-    draft: SynthesisDraft | None,
-    articles: list[Article],
-    briefs: list[ArticleBrief],
-    warnings: list[str],
-) -> tuple[str, str, Origin]:
-    """Headline and overview: the model's where a source sentence supports them, code's otherwise.
-
-    Each overview sentence must be supported by one sentence (or two adjacent ones) of one
-    article, as consensus claims are; support spread over the whole story does not count.
+def _merged_consensus(
+    code: list[ConsensusClaim], model: list[ConsensusClaim]
+) -> list[ConsensusClaim]:
+    """Code's consensus (source sentences found in several articles) and the model's
+    verified claims that say something code's do not.
     """
-    headline, overview = fallback_headline_overview(briefs)
-    if draft is None:
-        return headline, overview, "code"
-    index = SupportIndex(articles)
-    candidate = fold(draft.headline)
-    if candidate and not is_degenerate(candidate) and _supported(candidate, articles, index):
-        headline = candidate
-    else:
-        warnings.append(
-            "synthesis: the model's headline was unsupported; code's headline stands in"
-        )
-    kept = _supported_sentences(draft.overview, articles, index)
-    if kept:
-        dropped = len(split_sentences(fold(draft.overview))) - len(kept)
-        if dropped:
-            warnings.append(f"synthesis: {dropped} unsupported overview sentence(s) dropped")
-        return headline, " ".join(kept), "model"
-    warnings.append(
-        "synthesis: the model's overview was unsupported or degenerate; code's overview stands in"
-    )
-    return headline, overview, "code"
+    merged = list(code)
+    for claim in model:
+        if not any(same_claim(claim.claim, c.claim) for c in merged):
+            merged.append(claim)
+    return merged
 
 
 def synthesize(
@@ -250,13 +200,17 @@ def synthesize(
         conflicts += check.conflicts
         warnings.extend(f"synthesis: {i}" for i in check.issues)
         questions = [q.strip() for q in draft.open_questions if q.strip() and not is_degenerate(q)]
-    if len(briefs) >= 2 and not consensus:
-        consensus = code_consensus(briefs, articles)
-    headline, overview, origin = _pick_text(draft, articles, briefs, warnings)
+    if len(briefs) >= 2:
+        consensus = _merged_consensus(code_consensus(briefs, articles), consensus)
+    text = compose_story_text(
+        draft.headline if draft else None, draft.overview if draft else None, articles
+    )
+    warnings += text.warnings
     synthesis = StorySynthesis(
-        headline=headline,
-        overview=overview,
-        overview_origin=origin,
+        headline=text.headline,
+        headline_origin=text.headline_origin,
+        overview=text.overview,
+        overview_origin=text.overview_origin,
         consensus=consensus,
         conflicts=conflicts,
         timeline=timeline,

@@ -63,7 +63,14 @@ def _article_section(a: ArticleBrief) -> list[str]:
             f"{a.error.message}. The summary below is the article's lead, chosen by code.",
             "",
         ]
-    out.append(a.summary + (" *(lead sentences)*" if a.summary_origin == "code" else ""))
+    out.append(
+        a.summary
+        + (
+            " *(lead sentences)*"
+            if a.summary_origin == "code"
+            else " *(lead sentences, then model sentences the article supports)*"
+        )
+    )
     if a.key_points:
         out += [""] + [
             f"- {p.text} {_cite(p.sentence_ids)}"
@@ -97,7 +104,12 @@ def render_markdown(brief: StoryBrief) -> str:
     out = [
         f"# {brief.headline}",
         "",
-        brief.overview + (" *(assembled by code)*" if brief.overview_origin == "code" else ""),
+        brief.overview
+        + (
+            " *(the sources' lead sentences)*"
+            if brief.overview_origin == "code"
+            else " *(the sources' lead sentences, then model sentences they support)*"
+        ),
     ]
     if brief.synthesis_error:
         out += [

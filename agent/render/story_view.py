@@ -349,18 +349,15 @@ def _is_background(entry: TimelineEntry, episode: Any) -> bool:
 
 
 class _SupportFinder:
-    """The sentences that support an overview sentence, found with the pipeline's own check."""
+    """The sentences that back an overview sentence: the claim verifier's evidence."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        from ..grounding.support import SupportIndex
+        from ..grounding.compose import Evidence
 
-        self._articles = list(articles)
-        self._index = SupportIndex(self._articles)
+        self._evidence = Evidence(articles)
 
     def __call__(self, text: str) -> list[str]:
-        from ..grounding.support import supporting_sentences
-
-        return supporting_sentences(text, self._articles, self._index)
+        return self._evidence.cite(text)
 
 
 def _saved_articles(brief: StoryBrief) -> list[Article]:

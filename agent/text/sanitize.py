@@ -93,13 +93,13 @@ def _strip_invisible(s: str) -> str:
 
 
 def clean(s: str, *, fold_newlines: bool = False, keep_tabs: bool = True) -> str:
-    """`s` with everything that acts on a display instead of being read removed.
+    r"""`s` with everything that acts on a display instead of being read removed.
 
     Removes ANSI/ECMA-48 escape sequences (CSI such as colours and cursor moves; OSC such as
     OSC 8 hyperlinks and window titles; DCS, SOS, PM, APC), C0 and C1 control characters,
     DEL, bidi embedding/override/isolate characters and marks, zero-width and other invisible
     format characters (soft hyphen, word joiner, BOM, tag characters). A carriage return, form
-    feed, vertical tab or Unicode line separator becomes a newline, so "safe\\revil" cannot
+    feed, vertical tab or Unicode line separator becomes a newline, so "safe\revil" cannot
     overwrite a line in a terminal: both parts stay visible.
 
     With `fold_newlines`, every run of whitespace (newlines and tabs included) becomes one
@@ -129,11 +129,11 @@ _HOST = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[^\s/?#@:%]+)$")
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL when it is safe to show as a link, else None.
+    r"""The URL when it is safe to show as a link, else None.
 
     Safe means: an absolute `http` or `https` URL with a host, no user name or password in
     it, no whitespace, control or invisible characters anywhere (browsers silently drop tabs
-    and newlines, which is how `java\\tscript:` slips past naive checks), no backslash, quote
+    and newlines, which is how `java\tscript:` slips past naive checks), no backslash, quote
     or angle bracket, a valid port, and at most 2,048 characters. `javascript:`, `data:`,
     `vbscript:`, `file:`, relative and protocol-relative (`//host`) URLs all give None.
     Surrounding spaces are trimmed; the URL is otherwise returned unchanged.

@@ -1,0 +1,1 @@
+"""The claim verifier benchmark: pairs, the fit of its thresholds, the report."""

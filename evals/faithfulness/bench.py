@@ -6,6 +6,9 @@ accuracy, precision and recall of `supported`, and milliseconds per pair, for th
 and, beside it, the OLD rule: "supported = content-word coverage of the weakest claim
 sentence >= 0.5" (coverage as `agent.text.match.coverage`, against the whole document).
 The last line is the verifier's throughput in pairs per second, pinned to one CPU core.
+With `--gate FILE` (TOML: `[PART] balanced_accuracy = x`, `precision = y`) it exits 5 naming
+each figure under its minimum; parts absent here are skipped with a message. CI runs it with
+`evals/faithfulness/gate.toml`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def _one_core() -> str:
 
 def new_rule(pair: dict[str, Any]) -> bool:
     """The verifier: supported when every claim sentence is (a plain document is split here,
-    so the timing includes sentence splitting)."""
+    so the timing includes sentence splitting).
+    """
     document = pair.get("document")
     evidence = split_document(document) if isinstance(document, str) else pair["evidence"]
     verdicts = verify_text(pair["claim"], evidence)
@@ -91,12 +95,31 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+def gate(results: dict[str, dict[str, dict[str, float]]], path: Path) -> list[str]:
+    """The figures of the verifier under the minimums of the gate file, as messages."""
+    from agent.tomlfile import load_toml
+
+    limits = load_toml(path, "gate file")
+    names = {"balanced_accuracy": "ba", "precision": "precision", "recall": "recall"}
+    failures = []
+    for part, minimums in limits.items():
+        if part not in results:
+            print(f"gate: part {part} not available here; skipped")
+            continue
+        for metric, minimum in minimums.items():
+            value = results[part]["new"][names[metric]]
+            if value < float(minimum):
+                failures.append(f"{part}: {metric} = {value:.3f}, under the minimum {minimum}")
+    return failures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the benchmark table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labelled", type=Path, default=LABELLED, help="hand-labelled pairs")
     parser.add_argument("--parts", nargs="*", default=["synthetic", "labelled", *DEV_PARTS])
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--gate", type=Path, help="TOML minimums per part; exit 5 when one fails")
     args = parser.parse_args(argv)
     pinned = _one_core()
     results = run(args.labelled, args.parts)
@@ -111,6 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"({pinned}, {total_n} pairs)")  # fmt: skip
     if args.json:
         print(json.dumps(results, indent=2))
+    if args.gate:
+        failures = gate(results, args.gate)
+        for line in failures:
+            print(f"gate: {line}")
+        if failures:
+            return 5
+        print(f"gate: every figure of {args.gate} holds")
     return 0
 
 

@@ -30,7 +30,8 @@ DEV_PARTS = ("xsumfaith", "polytope")
 
 def shared_dir() -> Path | None:
     """The shared data folder: $NEWSBRIEF_SHARED, else a `shared/` beside the checkout or
-    beside one of its parent folders."""
+    beside one of its parent folders.
+    """
     env = os.environ.get("NEWSBRIEF_SHARED")
     candidates = [Path(env)] if env else []
     candidates += [parent / "shared" for parent in ROOT.parents]
@@ -58,7 +59,8 @@ def article_files(set_name: str) -> list[Path]:
 
 def evidence_of(texts: list[str], article: str | None) -> list[tuple[str, str]]:
     """Evidence for one article ("a2": its sentences as s1..) or, for None or anything else
-    ("story"), all articles with ids a1.s1, a2.s1, ..."""
+    ("story"), all articles with ids a1.s1, a2.s1, ...
+    """
     match = re.fullmatch(r"a(\d+)", article or "")
     if match and 1 <= int(match.group(1)) <= len(texts):
         return split_document(texts[int(match.group(1)) - 1])
@@ -92,7 +94,8 @@ def _benchmark_rows() -> dict[str, dict[str, Any]] | None:
 
 def load_labelled(path: Path = LABELLED) -> list[dict[str, Any]]:
     """Hand-labelled pairs with their documents resolved; benchmark ones are skipped with a
-    message when the shared benchmark file is absent."""
+    message when the shared benchmark file is absent.
+    """
     if not path.exists():
         note(f"skipped labelled: {path} is absent")
         return []

@@ -69,7 +69,8 @@ def _calls(found: list[Sentences], cut: float) -> list[bool]:
 
 def floors(parts: dict[str, tuple[list[Sentences], list[int]]]) -> dict[str, float]:
     """Precision floor of each part: PRECISION_FLOOR on the code-made pairs, LIFT times the
-    share of consistent pairs on a human-labelled part."""
+    share of consistent pairs on a human-labelled part.
+    """
     return {name: PRECISION_FLOOR if name == "synthetic" else LIFT * sum(y) / max(len(y), 1)
             for name, (_, y) in parts.items()}  # fmt: skip
 
@@ -146,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen, record = fit(args.parts)
     out = {k: round(v, 4) for k, v in chosen.items()} | {"fitted_on": record}
+    try:  # the bar for stating text is chosen apart (see its note): kept as it is
+        kept = json.loads(V.THRESHOLDS_PATH.read_text(encoding="utf-8"))
+        out |= {k: kept[k] for k in ("state", "state_chosen_on") if k in kept}
+    except (OSError, ValueError):
+        pass
     text = json.dumps(out, indent=2) + "\n"
     print(text, end="")
     if not args.dry_run:
