@@ -93,14 +93,15 @@ def _renumber(article: Article, index: int) -> Article:
 
 
 def _checked_path(path: str, position: int) -> str:
-    """Refuse strings that cannot be meant as paths, with a hint (a string is never article text)."""
+    """Refuse strings that cannot be meant as paths, with a hint (never read as article text)."""
     if path == "-":
         raise InputError(
             f"article {position}: '-' (stdin) is not read here; pass the text as {{'text': ...}}"
         )
     if ("\n" in path or len(path) > 1024) and not os.path.exists(path):
         raise InputError(
-            f"article {position}: a string is read as a file path and this looks like article text; "
+            f"article {position}: a string is read as a file path and this looks like article "
+            f"text; "
             "pass it as {'text': ...} or ArticleInput(text=...)"
         )
     return path
@@ -130,7 +131,8 @@ def _load_item(item: ArticleLike, position: int, index: int, settings: Settings)
         )
         return Loaded(articles=[article])
     raise InputError(
-        f"article {position}: expected a path or an article text (URLs are strings), not {type(item).__name__}"
+        f"article {position}: expected a path or an article text (URLs are strings), not "
+        f"{type(item).__name__}"
     )
 
 

@@ -186,7 +186,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ),
     ToolSpec(
         "brief_schema",
-        "Return the JSON Schemas of newsbrief's outputs (StoryBrief, ArticleBrief) and their version.",
+        "Return the JSON Schemas of newsbrief's outputs (StoryBrief, ArticleBrief) and their "
+        "version.",
         BriefSchemaArgs,
     ),
 )
@@ -295,6 +296,8 @@ def run_tool(
     on_progress: ProgressFn | None = None,
     text_limit: int = MAX_TEXT_CHARS,
 ) -> ToolResult:
-    """Run one tool call (blocking). Raises NewsbriefError (InputError, ConfigError...) with one line."""
+    """Run one tool call (blocking). Raises NewsbriefError (InputError, ConfigError...) with one
+    line.
+    """
     args = parse_arguments(tool_spec(name), arguments)
     return args.run(settings, on_progress, text_limit)

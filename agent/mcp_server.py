@@ -36,8 +36,9 @@ if TYPE_CHECKING:  # the SDK is imported when the server starts, so other comman
 
 log = logging.getLogger("newsbrief.mcp")
 INSTRUCTIONS = (
-    "newsbrief turns several news reports of one story into a grounded brief. Call summarize_articles "
-    "with file paths or article texts; every claim in the result cites article and sentence ids. "
+    "newsbrief turns several news reports of one story into a grounded brief. Call "
+    "summarize_articles with file paths or article texts; every claim in the result cites "
+    "article and sentence ids. "
     "backend='none' gives a fast code-only brief. Call check_claims with your own answer and the "
     "articles to see which of its sentences the articles support, and why not."
 )
@@ -47,7 +48,9 @@ INSTRUCTIONS = (
 
 
 class ProgressBridge:
-    """The pipeline's on_progress callback (any thread) -> MCP progress notifications (event loop)."""
+    """The pipeline's on_progress callback (any thread) -> MCP progress notifications (event
+    loop).
+    """
 
     def __init__(
         self,

@@ -302,7 +302,8 @@ class Quote(Strict):
     sentence_id: SentenceId
     origin: Origin
     verbatim: bool = Field(
-        description="True when the text appears verbatim in the source (quotes and spaces normalised)."
+        description="True when the text appears verbatim in the source (quotes and spaces "
+        "normalised)."
     )
     speaker_verified: bool = Field(
         description="True when the speaker is named in or next to the quote's sentence."
@@ -364,7 +365,8 @@ class ArticleBrief(Strict):
     verification: Verification
     flags: list[str] = Field(
         default_factory=list,
-        description="What a reader must know: 'prompt_injection_suspected', 'chunked:3', 'duplicate_of:a1'...",
+        description="What a reader must know: 'prompt_injection_suspected', 'chunked:3', "
+        "'duplicate_of:a1'...",
     )
     error: ModelError | None = Field(
         default=None, description="Set when the model failed for this article."
@@ -519,7 +521,9 @@ class StoryBrief(Strict):
 
 
 def schema_document(which: str = "story") -> dict:
-    """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both ('all')."""
+    """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both
+    ('all').
+    """
 
     def one(model: type[BaseModel]) -> dict:
         doc = model.model_json_schema()

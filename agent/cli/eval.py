@@ -1,6 +1,6 @@
 """`newsbrief eval`: score the pipeline on evaluation sets, beside the no-model baseline.
 
-    newsbrief eval                                  # evals/sets/* (+ the benchmark file when present)
+    newsbrief eval                                  # evals/sets/* (+ the benchmark file)
     newsbrief eval --backend replay --thresholds evals/thresholds.toml
     newsbrief eval evals/sets/seeds --backend local --record-dir evals/recordings
     newsbrief eval --check-set evals/sets/seeds     # validate a set's gold.json only
@@ -48,7 +48,8 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
         "sets",
         nargs="*",
         metavar="SET",
-        help=f"set folders (with gold.json) or a benchmark .jsonl file; default: {DEFAULT_SETS_DIR}/* "
+        help=f"set folders (with gold.json) or a benchmark .jsonl file; default: "
+        f"{DEFAULT_SETS_DIR}/* "
         f"and {DEFAULT_BENCHMARK} when present",
     )
     p.add_argument(
@@ -112,7 +113,8 @@ def _describe(evalset: EvalSet) -> str:
     facts = sum(len(a.key_facts or []) for a in gold.articles)
     quotes = sum(len(a.quotes or []) for a in gold.articles)
     return (
-        f"{evalset.name}: ok ({len(evalset.inputs)} articles; key facts: {facts}, quotes: {quotes}, "
+        f"{evalset.name}: ok ({len(evalset.inputs)} articles; key facts: {facts}, quotes: "
+        f"{quotes}, "
         f"conflicts: {len(gold.conflicts or [])}, timeline entries: {len(gold.timeline or [])})"
     )
 
@@ -239,7 +241,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point: `python -m agent.evaluate.cli ...` (same as `newsbrief eval ...`)."""
+    """Stand-alone entry point: `python -m agent.evaluate.cli ...` (as `newsbrief eval ...`)."""
     parser = argparse.ArgumentParser(prog="newsbrief")
     add_eval_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ examples:
   newsbrief summarize examples/syria/ --format md
   newsbrief summarize examples/syria/ --format html -o brief.html
   newsbrief summarize https://example.org/a.html https://example.org/feed.xml --limit 5
-  newsbrief summarize a.txt b.txt --backend openai --base-url http://127.0.0.1:8080/v1 --out brief.json
+  newsbrief summarize a.txt b.txt --base-url http://127.0.0.1:8080/v1 --out brief.json
   cat articles.jsonl | newsbrief summarize -
 """
 

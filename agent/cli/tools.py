@@ -20,7 +20,8 @@ def add_tools_parser(sub: argparse._SubParsersAction) -> None:
         "--format",
         choices=["openai", "anthropic"],
         default="openai",
-        help="openai (default): [{type: function, function: {...}}]; anthropic: [{name, input_schema}]",
+        help="openai (default): [{type: function, function: {...}}]; "
+        "anthropic: [{name, input_schema}]",
     )
     p.set_defaults(func=cmd_tools)
 

@@ -1,1 +1,3 @@
-"""Grounding: checks of model drafts and syntheses against the source sentences, conflicts, timeline, duplicates."""
+"""Grounding: checks of model drafts and syntheses against the source sentences, conflicts,
+timeline, duplicates.
+"""

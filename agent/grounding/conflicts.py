@@ -38,7 +38,8 @@ def _content(text: str) -> set[str]:
 
 # What a figure counts: a word in the figure's clause -> a canonical measure.
 _MEASURES: dict[str, str] = {
-    "killed": r"kill(?:s|ed|ing)?|dead|deaths?|died|dies|dying|fatalit(?:y|ies)|(?:death )?toll|slain"
+    "killed": r"kill(?:s|ed|ing)?|dead|deaths?|died|dies|dying|fatalit(?:y|ies)"
+    r"|(?:death )?toll|slain"
     r"|perish(?:ed)?|murder(?:s|ed)?",
     "injured": r"injur(?:e|es|ed|ing|y|ies)|wound(?:s|ed|ing)?|hurt",
     "displaced": r"displac(?:e|es|ed|ing|ement)|refugees?|fled|flee(?:ing)?|homeless|uproot(?:ed)?",

@@ -71,7 +71,8 @@ class OpenAIBackend:
             key = PLACEHOLDER_KEY
         if key is None:
             raise ConfigError(
-                "no API key: set OPENAI_API_KEY, or give --base-url for a local OpenAI-compatible server"
+                "no API key: set OPENAI_API_KEY, or give --base-url for a local "
+                "OpenAI-compatible server"
             )
         self._api_key = key
         self.timeout = timeout

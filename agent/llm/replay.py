@@ -278,11 +278,13 @@ class ReplayBackend:
             others = self._recorded_modes(request.key_material()) - {request.mode}
             if others:
                 raise ModeRejected(
-                    f"replay: request recorded under mode(s) {', '.join(sorted(others))}, not {request.mode}"
+                    f"replay: request recorded under mode(s) {', '.join(sorted(others))}, not "
+                    f"{request.mode}"
                 )
         raise ReplayMiss(
             f"no recording for request {key} in {self.directory}; "
-            "record it first (newsbrief --record DIR with a real backend) or check the prompt and options match"
+            "record it first (newsbrief --record DIR with a real backend) or check the prompt "
+            "and options match"
         )
 
     def count_tokens(self, text: str) -> int:

@@ -201,7 +201,8 @@ def _check_reply(
             _Problem(
                 "refusal",
                 f"the model refused: {why}",
-                "it was a refusal. The task is a neutral description of published news text; answer with the JSON object.",
+                "it was a refusal. The task is a neutral description of published news text; "
+                "answer with the JSON object.",
             ),
             [],
         )
@@ -243,7 +244,8 @@ def _check_reply(
         problem = _Problem(
             "length",
             "the reply was cut at the token limit",
-            "it was cut off at the token limit, so the JSON is incomplete. Make it much shorter: fewer list items and shorter texts.",
+            "it was cut off at the token limit, so the JSON is incomplete. Make it much shorter: "
+            "fewer list items and shorter texts.",
         )
     return None, problem, notes
 

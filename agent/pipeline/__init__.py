@@ -1,1 +1,3 @@
-"""The pipeline: the article step, the synthesis step, workers, budget, run directory and the run itself."""
+"""The pipeline: the article step, the synthesis step, workers, budget, run directory and the run
+itself.
+"""

@@ -206,7 +206,8 @@ def _chunk_flags(
     if left_out:
         outcome.flags.append(f"sentences_not_sent_to_model:{left_out}")
         outcome.warnings.append(
-            f"{article.id}: {left_out} sentences beyond {max_chunks} chunks were not sent to the model "
+            f"{article.id}: {left_out} sentences beyond {max_chunks} chunks were not sent to the "
+            f"model "
             "(code extraction still covers them)"
         )
 
@@ -290,7 +291,8 @@ def extract_article(
         if outcome.error is not None:
             outcome.flags.append("some_chunks_failed")
             outcome.warnings.append(
-                f"{article.id}: some chunks failed ({outcome.error.kind}); the brief rests on the others"
+                f"{article.id}: some chunks failed ({outcome.error.kind}); the brief rests on the "
+                f"others"
             )
             outcome.error = None
     elif outcome.error is not None:

@@ -1,4 +1,4 @@
-"""Spending limits: stop before a model call that could take the run over --max-cost or --max-tokens.
+"""Spending limits: stop before a model call that could take the run over --max-cost/--max-tokens.
 
 Before every attempt the call is priced at its worst case (the prompt's tokens, the schema's
 when one is sent, plus the reply's `max_tokens`); what is already spent plus the worst case
@@ -54,7 +54,9 @@ class Budget:
         return tokens, estimate_cost(self.backend.model, prompt, request.max_tokens, self.pricing)
 
     def before_call(self, request: Request) -> None:
-        """Raise BudgetExceeded when the call could exceed a limit; otherwise reserve its worst case."""
+        """Raise BudgetExceeded when the call could exceed a limit; otherwise reserve its worst
+        case.
+        """
         if not self.limited or self.backend is None:
             return
         tokens, cost = self._worst_case(request)
@@ -82,9 +84,11 @@ class Budget:
                     else ""
                 )
                 what = (
-                    f"--max-tokens {self.max_tokens} (spent {self.spent_tokens}{flight}, next call up to {tokens})"
+                    f"--max-tokens {self.max_tokens} (spent {self.spent_tokens}{flight}, next call "
+                    f"up to {tokens})"
                     if over_tokens
-                    else f"--max-cost {self.max_cost} USD (spent {self.spent_cost:.4f}{flight}, next call up to {cost:.4f})"
+                    else f"--max-cost {self.max_cost} USD (spent {self.spent_cost:.4f}{flight}, "
+                    f"next call up to {cost:.4f})"
                 )
                 message = f"budget reached: {what}; stopping model calls, keeping what is done"
                 if not self.warnings:

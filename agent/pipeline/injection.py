@@ -31,7 +31,10 @@ ECHO_SHARE = 0.5  # share of an output text's content words taken from suspect s
 
 _AI = r"(?:ai|a\.i\.|assistant|chat ?bot|chatgpt|gpt|llm|language model|model|bot|summari[sz]er)"
 _OVERRIDE = r"(?:ignore|disregard|forget|override|bypass|overrule)"
-_RULES = r"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|context|messages?|commands?|programming)"
+_RULES = (
+    r"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|context|messages?|"
+    r"commands?|programming)"
+)
 _CLAUSE = r"(?:^|[:;\"\u201c(\[]\s*|[.!?]\s+)\W*(?:please\s+|now\s+|so\s+|and\s+)?"
 
 # A match of any of these alone makes a sentence suspect.
@@ -48,7 +51,8 @@ _STRONG = [
     (
         r"\b"
         + _OVERRIDE
-        + r"\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your|the\s+(?:above|previous|system)|(?:previous|prior|above|"
+        + r"\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your|the\s+(?:above|previous|system)|"
+        r"(?:previous|prior|above|"
         r"preceding|foregoing|earlier|original)\s+)\s*" + _RULES,
         "overrides instructions",
     ),
@@ -110,7 +114,8 @@ _WEAK = [
     (r"\bsystem\s+(?:prompt|message|instructions?)\b", "addresses the system prompt"),
     (r"\bjailbreak", "asks for a jailbreak"),
     (
-        r"\bas\s+an?\s+(?:ai|a\.i\.|artificial intelligence|large language model|language model|llm|assistant)\b",
+        r"\bas\s+an?\s+(?:ai|a\.i\.|artificial intelligence|large language model|language "
+        r"model|llm|assistant)\b",
         "speaks as an AI",
     ),
     (r"\b(?:pretend|act|role-?play|behave)\s+(?:to\s+be|as|like|that)\b", "asks for role-play"),
@@ -166,7 +171,8 @@ def screened(article: Article, suspects: Mapping[str, str]) -> Article:
 def warning(article: Article, suspects: Mapping[str, str]) -> str:
     cues = sorted(set(suspects.values()))
     return (
-        f"{article.id}: prompt injection suspected in {', '.join(suspects)} ({'; '.join(cues)}); those sentences "
+        f"{article.id}: prompt injection suspected in {', '.join(suspects)} ({'; '.join(cues)}); "
+        f"those sentences "
         "were not sent to the model and nothing in the brief rests on them"
     )
 

@@ -84,9 +84,8 @@ def _article_section(a: ArticleBrief) -> list[str]:
         ]
     if a.figures:
         out += ["", "Figures:"] + [
-            f"- {(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts} [{f.sentence_id}]".replace(
-                "  ", " "
-            )
+            f"- {(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts} "
+            f"[{f.sentence_id}]".replace("  ", " ")
             for f in a.figures[:8]
         ]
     v = a.verification
@@ -128,9 +127,12 @@ def render_markdown(brief: StoryBrief) -> str:
         "",
         "---",
         "",
-        f"Model: {run.model} via {run.backend} · prompts {', '.join(f'{k}/{v}' for k, v in run.prompts.items()) or 'none'}"
-        f" · {len(run.calls)} calls ({run.cache_hits} from the cache), {run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
-        f" ${run.usage.cost_usd:.4f} · {run.reasks} re-asks, {run.retries} retries · {run.seconds:.1f} s",
+        f"Model: {run.model} via {run.backend} · prompts "
+        f"{', '.join(f'{k}/{v}' for k, v in run.prompts.items()) or 'none'}"
+        f" · {len(run.calls)} calls ({run.cache_hits} from the cache), "
+        f"{run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
+        f" ${run.usage.cost_usd:.4f} · {run.reasks} re-asks, {run.retries} retries · "
+        f"{run.seconds:.1f} s",
     ]
     if run.warnings:
         out += ["", "Warnings:"] + [f"- {w}" for w in run.warnings]

@@ -105,9 +105,11 @@ class BatchSummary:
         """The final summary line."""
         rate = self.done / self.seconds if self.seconds > 0 else 0.0
         text = (
-            f"batch: {self.done} stories run ({self.ok} ok, {self.partial} partial, {self.failed} failed)"
+            f"batch: {self.done} stories run ({self.ok} ok, {self.partial} partial, {self.failed} "
+            f"failed)"
             f", {self.skipped} already done, {self.not_started} not started; "
-            f"{self.prompt_tokens + self.completion_tokens:,} tokens ({self.prompt_tokens:,} prompt), "
+            f"{self.prompt_tokens + self.completion_tokens:,} tokens ({self.prompt_tokens:,} "
+            f"prompt), "
             f"${self.cost_usd:.4f}; {self.seconds:.1f} s ({rate:.2f} stories/s)"
         )
         return text

@@ -76,7 +76,9 @@ _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0 ](?=\d{3}\b)")  # '80,000' -> '80000'
 _MONTHS = {
     m[:3]: n
     for n, m in enumerate(
-        "january february march april may june july august september october november december".split(),
+        (
+            "january february march april may june july august september october november december"
+        ).split(),
         1,
     )
 }
