@@ -1,11 +1,12 @@
 """newsbrief as an MCP server over stdio (`newsbrief mcp`), built on the official `mcp` SDK.
 
-Tools (their argument models live in `agent.tools`, their output schemas are the
-published JSON Schemas of `StoryBrief` / `ArticleBrief`):
+Tools (their argument models live in `agent.chat_tools`, their output schemas are the
+published JSON Schemas of `StoryBrief` / `ArticleBrief` / `TextCheck`):
 
 * `summarize_articles`: several articles of one story -> StoryBrief (structured content)
   plus a Markdown view as text;
 * `summarize_article`: one article -> ArticleBrief;
+* `check_claims`: a text checked sentence by sentence against articles -> TextCheck;
 * `brief_schema`: the JSON Schemas of the outputs.
 
 Runs execute in a worker thread; the pipeline's progress events are forwarded to the

@@ -3,7 +3,7 @@
 * A gold fact (key fact, consensus fact) is found by an output item when the item cites a
   sentence that overlaps the fact's evidence and at least `CITED_OVERLAP` of the fact's
   content words are in the item, or, citation or not, at least `CONTENT_OVERLAP` of them are.
-  "Content words" and the overlap are `agent.verify.support_score(fact, [item])`.
+  "Content words" and the overlap are `agent.grounding.support.support_score(fact, [item])`.
 * A name matches a gold entity when, after folding case, punctuation and honorifics, it
   equals the entity's name or an alias; or it contains a multi-word name or alias as a
   run of whole words; or it is the surname of a multi-word person name.

@@ -3,10 +3,11 @@
 Precision first, with the claim verifier (`agent.grounding.verifier`, through
 `agent.grounding.compose`): the model's headline stands only when it is a headline and the
 article supports it; each summary sentence stands when supported, is replaced by its source
-sentences when partial, and is dropped otherwise; a key point is kept as `supported` or as a
-`partial` paraphrase (shown as one to check, with its evidence) and dropped when unsupported
-or contradicted. What is dropped is listed in `verification.dropped`, with each failed check
-and its reasons in `verification.issues`.
+sentences when partial, and is dropped otherwise; the summary is the lead sentences plus up
+to two such supported model sentences that say something new; a key point is kept only when
+supported (a partial one is dropped with what its evidence lacks), and the lead sentences
+always stand beside the kept ones. What is dropped is listed in `verification.dropped`, with
+each failed check and its reasons in `verification.issues`.
 """
 
 from __future__ import annotations

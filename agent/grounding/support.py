@@ -1,6 +1,6 @@
 """Finding the sentences of an article that support a claim.
 
-A scorer (by default `agent.verify.support_score`: the share of the claim's content words
+A scorer (by default `support_score` here: the share of the claim's content words
 found in the texts) says how much of a claim some sentences cover. On its own it is fooled
 by the names a story repeats everywhere ("The Rexford factory in Millbrook was sold" is
 half covered by any sentence about the Rexford factory in Millbrook), so support here also
