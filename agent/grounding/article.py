@@ -36,6 +36,7 @@ from ..text.sentences import (
     sentence_map,
     trim,
 )
+from .check import speakers_in
 from .compose import Evidence, compose_text, is_headline, novel_sentences, source_headline
 from .items import (
     Failure,
@@ -305,13 +306,12 @@ def finalize_article(
     if draft is None:
         return extractive_brief(article, error, flags)
     ledger = Ledger()
-    evidence = Evidence([article])
+    code_quotes = extract_quotes(article)
+    evidence = Evidence([article], speakers_in(code_quotes))
     headline, headline_origin = _headline(article, draft, ledger, evidence)
     summary, summary_origin = _summary(article, draft, ledger, evidence)
     key_points = _key_points(article, draft, ledger, evidence)
-    quotes = _merge_checked(
-        article, "quotes", draft.quotes, extract_quotes(article), ledger, check_quote
-    )
+    quotes = _merge_checked(article, "quotes", draft.quotes, code_quotes, ledger, check_quote)
     entities = check_entities(article, draft, quotes, ledger)
     figures = _merge_checked(
         article, "figures", draft.figures, extract_figures(article), ledger, check_figure

@@ -8,16 +8,16 @@ verifier the brief is composed with (`agent.grounding.verifier`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
 from ..extract.quotes import extract_quotes
-from ..schemas import Article
-from .verifier import Verdict, VerdictLabel, verify_claim
+from ..schemas import Article, Quote
+from .verifier import Doc, Verdict, VerdictLabel, verify_claim
 from .verifier_text import split_sentences
 
-__all__ = ["SentenceCheck", "TextCheck", "check_text", "evidence_of", "speakers_of"]
+__all__ = ["SentenceCheck", "TextCheck", "check_text", "evidence_of", "speakers_in", "speakers_of"]
 
 
 class SentenceCheck(Verdict):
@@ -42,22 +42,27 @@ def evidence_of(articles: Sequence[Article]) -> list[tuple[str, str]]:
     return [(s.id, s.text) for a in articles for s in a.sentences]
 
 
+def speakers_in(quotes: Iterable[Quote]) -> dict[str, str]:
+    """Sentence id -> the speaker of the first attributed quote in it."""
+    found: dict[str, str] = {}
+    for quote in quotes:
+        if quote.speaker and quote.sentence_id not in found:
+            found[quote.sentence_id] = quote.speaker
+    return found
+
+
 def speakers_of(articles: Sequence[Article]) -> dict[str, str]:
     """Sentence id -> the speaker code attributed a quote in it to."""
-    found: dict[str, str] = {}
-    for article in articles:
-        for quote in extract_quotes(article):
-            if quote.speaker and quote.sentence_id not in found:
-                found[quote.sentence_id] = quote.speaker
-    return found
+    return speakers_in(q for article in articles for q in extract_quotes(article))
 
 
 def check_text(text: str, articles: Sequence[Article]) -> TextCheck:
     """The verdict on each sentence of `text` against all sentences of `articles`."""
     evidence = evidence_of(articles)
+    doc = Doc(evidence)
     speakers = speakers_of(articles)
     checks = [
-        SentenceCheck(sentence=s, **verify_claim(s, evidence, speakers=speakers).model_dump())
+        SentenceCheck(sentence=s, **verify_claim(s, doc, speakers=speakers).model_dump())
         for s in split_sentences(text)
         if s.strip()
     ]

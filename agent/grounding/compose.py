@@ -11,14 +11,14 @@ furniture.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..schemas import Article, Origin
 from ..text.match import fold, similarity
 from ..text.sentences import is_degenerate, lead_sentences, split_sentences
 from .check import evidence_of, speakers_of
-from .verifier import THRESHOLDS, Verdict, verify_claim
+from .verifier import THRESHOLDS, Doc, Verdict, verify_claim
 
 __all__ = [
     "Evidence",
@@ -47,17 +47,20 @@ _CUT = re.compile(
 class Evidence:
     """The sentences of some articles, with the speakers code found, for the verifier."""
 
-    def __init__(self, articles: Sequence[Article]) -> None:
+    def __init__(
+        self, articles: Sequence[Article], speakers: Mapping[str, str] | None = None
+    ) -> None:
         self.articles = list(articles)
         self.pairs = evidence_of(self.articles)
-        self.speakers = speakers_of(self.articles)
+        self.doc = Doc(self.pairs)  # analysed once, for every claim checked against it
+        self.speakers = speakers_of(self.articles) if speakers is None else dict(speakers)
         self.text = dict(self.pairs)
 
     def verify(self, claim: str) -> Verdict:
         """The verifier's verdict, with the bar for stating text as fact applied: a
         supported claim scoring under `THRESHOLDS["state"]` is `partial` here.
         """
-        verdict = verify_claim(claim, self.pairs, speakers=self.speakers)
+        verdict = verify_claim(claim, self.doc, speakers=self.speakers)
         if verdict.verdict == "supported" and verdict.score < THRESHOLDS["state"]:
             return verdict.model_copy(
                 update={

@@ -247,14 +247,16 @@ def _verify(claim: str, doc: Doc, speakers: Mapping[str, str], th: Mapping[str, 
 
 def verify_claim(
     claim: str,
-    evidence: Sequence[tuple[str, str]],
+    evidence: Sequence[tuple[str, str]] | Doc,
     *,
     speakers: Mapping[str, str] | None = None,
 ) -> Verdict:
     """The verdict on one claim sentence against (sentence id, text) candidates in document
-    order; `speakers` maps a sentence id to who speaks in it, when known.
+    order, or against a `Doc` of them analysed once for many claims; `speakers` maps a
+    sentence id to who speaks in it, when known.
     """
-    return _verify(claim, Doc(evidence), speakers or {}, THRESHOLDS)
+    doc = evidence if isinstance(evidence, Doc) else Doc(evidence)
+    return _verify(claim, doc, speakers or {}, THRESHOLDS)
 
 
 def verify_text(
