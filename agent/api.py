@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import Settings
 from .errors import InputError, validation_lines
-from .schemas import Article, ArticleBrief, Sentence, StoryBrief
+from .schemas import Article, ArticleBrief, StoryBrief
 
 if TYPE_CHECKING:
     from .grounding.check import TextCheck
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .pipeline.options import ProgressFn
 
 MAX_CACHED_BACKENDS = 4
+MAX_ARTICLE_CHARS = 20 * 1024 * 1024  # an article given as text: as large as a file may be
 
 
 class ArticleInput(BaseModel):
@@ -55,7 +56,10 @@ class ArticleInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        min_length=1, description="The article text (a title or byline line at the top is fine)."
+        min_length=1,
+        max_length=MAX_ARTICLE_CHARS,
+        description="The article text (a title or byline line at the top is fine); at most "
+        "20 million characters.",
     )
     title: str | None = Field(default=None, description="The article's title, if known.")
     outlet: str | None = Field(default=None, description="The publishing outlet, e.g. 'Reuters'.")
@@ -78,18 +82,6 @@ def _as_text(item: ArticleInput | Mapping[str, Any], position: int) -> ArticleIn
         raise InputError(
             f"article {position}: {validation_lines(exc, limit=1, empty='value')[0]}"
         ) from None
-
-
-def _renumber(article: Article, index: int) -> Article:
-    """The same article with id a<index> (sentence ids follow)."""
-    new_id = f"a{index}"
-    if article.id == new_id:
-        return article
-    sentences = [
-        Sentence(id=f"{new_id}.{s.id.split('.', 1)[1]}", text=s.text, start=s.start, end=s.end)
-        for s in article.sentences
-    ]
-    return article.model_copy(update={"id": new_id, "sentences": sentences})
 
 
 def _checked_path(path: str, position: int) -> str:
@@ -117,6 +109,8 @@ def _load_item(item: ArticleLike, position: int, index: int, settings: Settings)
             policy=settings.fetch_policy(),
             limit=settings.feed_limit,
             require=False,
+            first=index,
+            options=settings.read_options(),
         )
     if isinstance(item, (ArticleInput, Mapping)):
         given = _as_text(item, position)
@@ -129,7 +123,7 @@ def _load_item(item: ArticleLike, position: int, index: int, settings: Settings)
             date=given.date,
             url=given.url,
         )
-        return Loaded(articles=[article])
+        return Loaded(articles=[article], slots=1)
     raise InputError(
         f"article {position}: expected a path or an article text (URLs are strings), not "
         f"{type(item).__name__}"
@@ -139,10 +133,14 @@ def _load_item(item: ArticleLike, position: int, index: int, settings: Settings)
 def load_story(
     articles: Sequence[ArticleLike] | ArticleLike, settings: Settings | None = None
 ) -> Loaded:
-    """Read paths, URLs and article texts: the Articles (a1..aN in the order given) and the
-    web inputs that gave none (`Loaded.failures`; a named file that cannot be read raises).
+    """Read paths, URLs and article texts: the Articles and the inputs that gave none
+    (`Loaded.failures`; a named file that cannot be read raises).
 
-    URLs are fetched under `settings.fetch_policy()`: by default public addresses only.
+    Ids follow input positions (a1.. in the order given; a directory, JSONL file or feed
+    takes one number per article it holds), so an input that gives no article leaves a gap
+    its `FailedInput.article_id` names. URLs are fetched under `settings.fetch_policy()`:
+    by default public addresses only. With `settings.allow_paths` set, file paths are read
+    only inside those directories (symlinks followed); an empty list allows no paths.
     """
     from .ingest.gather import Loaded
 
@@ -151,10 +149,10 @@ def load_story(
         articles = [articles]
     loaded = Loaded(articles=[])
     for position, item in enumerate(articles, start=1):
-        part = _load_item(item, position, len(loaded.articles) + 1, settings)
+        part = _load_item(item, position, loaded.slots + 1, settings)
         loaded.failures += part.failures
-        for article in part.articles:
-            loaded.articles.append(_renumber(article, len(loaded.articles) + 1))
+        loaded.articles += part.articles
+        loaded.slots += part.slots
     if not loaded.articles:
         why = "; ".join(f.message for f in loaded.failures[:5])
         raise InputError(

@@ -83,14 +83,44 @@ class RunArgs(ToolArgs):
         }
 
     def settings(self, base: Settings | None) -> Settings:
-        """`base` with this call's options. A call that names another endpoint gets no API key:
-        the configured key is never sent to a URL the caller chose.
+        """`base` with this call's options.
+
+        Unless `base.allow_endpoints`, a call may not move the work to another backend,
+        model or endpoint than the server's (turning the model off with backend 'none' is
+        always allowed) nor raise its spending caps: InputError says so. Where another
+        endpoint is allowed, the call gets no API key: the configured key is never sent to a
+        URL the caller chose.
         """
         base = base if base is not None else Settings()
+        if not base.allow_endpoints:
+            self._check_confined(base)
         resolved = base.with_overrides(**self.overrides())
         if resolved.api_key is not None and resolved.base_url != base.base_url:
             resolved = resolved.model_copy(update={"api_key": None})
         return resolved
+
+    def _check_confined(self, base: Settings) -> None:
+        refused = [
+            name
+            for name, mine, theirs in (
+                ("backend", self.backend, base.backend_name()),
+                ("model", self.model, base.model),
+                ("base_url", self.base_url, base.base_url),
+            )
+            if mine is not None and mine != theirs and not (name == "backend" and mine == "none")
+        ]
+        for name, mine, cap in (
+            ("max_cost", self.max_cost, base.max_cost),
+            ("max_tokens", self.max_tokens, base.max_tokens),
+        ):
+            if mine is not None and cap is not None and mine > cap:
+                refused.append(f"{name} above the server's {cap}")
+        if refused:
+            raise InputError(
+                f"this server does not let a tool call change {', '.join(refused)}: it uses "
+                "its own settings (backend 'none' is allowed; start it with "
+                "--allow-endpoints to let calls choose)"
+            )
 
 
 class SummarizeArticlesArgs(RunArgs):

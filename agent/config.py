@@ -36,6 +36,7 @@ from .tomlfile import load_toml
 
 if TYPE_CHECKING:
     from .ingest.policy import AddressPolicy
+    from .ingest.read import ReadOptions
     from .llm.base import Backend
     from .pipeline.options import ProgressFn, RunOptions
 
@@ -167,6 +168,23 @@ class Settings(BaseSettings):
         default=700, gt=0, description="Completion token limit of a per-article call."
     )
     synthesis_max_tokens: int = Field(
+    allow_paths: list[Path] | None = Field(
+        default=None,
+        description="Directories that file inputs must lie in (symlinks followed). None: any "
+        "path (the CLI and the plain API). An empty list: no file paths at all, article "
+        "texts and URLs only. `newsbrief mcp` sets it from --root or the client's roots.",
+    )
+    allow_endpoints: bool = Field(
+        default=False,
+        description="Let a tool call (MCP, run_tool) choose another backend, model or "
+        "endpoint than these settings' own. Off: a call may only turn the model off "
+        "(backend 'none'), and may lower but not raise --max-cost / --max-tokens.",
+    )
+    skip_bad_lines: bool = Field(
+        default=False,
+        description="Skip a malformed line of a JSONL input (reported in the brief) instead "
+        "of refusing the whole file.",
+    )
         default=700, gt=0, description="Completion token limit of the synthesis call."
     )
     max_chunks: int = Field(
@@ -263,6 +281,12 @@ class Settings(BaseSettings):
         from .pipeline.options import RunOptions
 
         pricing = None
+    def read_options(self) -> ReadOptions:
+        """How local files are read under these settings (allowed directories, bad lines)."""
+        from .ingest.read import ReadOptions
+
+        return ReadOptions(roots=self.allow_paths, skip_bad_lines=self.skip_bad_lines)
+
         if self.pricing_file is not None:
             from .llm.pricing import load_pricing
 

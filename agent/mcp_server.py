@@ -13,14 +13,24 @@ Runs execute in a worker thread; the pipeline's progress events are forwarded to
 client as MCP progress notifications when the client asked for them. A bad call returns
 a tool error (`isError`, one line) and the server keeps serving. Backends are shared per
 process (see `agent.api`), so the embedded model is loaded once.
+
+Confinement (the caller may be a model steered by what it read): file paths in a call are
+read only inside the server's `--root` directories, else inside the roots the client
+declares (asked per call), else not at all (article texts and URLs only); symlinks are
+followed and must stay inside. A call cannot change the backend, model, endpoint or raise
+the spending caps unless the server was started with `--allow-endpoints`
+(`RunArgs.settings`). A cancelled call stops its run at the next article boundary.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import anyio
 import anyio.from_thread
@@ -38,7 +48,8 @@ if TYPE_CHECKING:  # the SDK is imported when the server starts, so other comman
 log = logging.getLogger("newsbrief.mcp")
 INSTRUCTIONS = (
     "newsbrief turns several news reports of one story into a grounded brief. Call "
-    "summarize_articles with file paths or article texts; every claim in the result cites "
+    "summarize_articles with article texts, URLs, or file paths inside the allowed directories; "
+    "every claim in the result cites "
     "article and sentence ids. "
     "backend='none' gives a fast code-only brief. Call check_claims with your own answer and the "
     "articles to see which of its sentences the articles support, and why not."
@@ -48,9 +59,14 @@ INSTRUCTIONS = (
 # --------------------------------------------------------------------------- progress
 
 
+class Cancelled(NewsbriefError):
+    """Raised inside a run whose MCP call was cancelled, to stop it at the next event."""
+
+
 class ProgressBridge:
     """The pipeline's on_progress callback (any thread) -> MCP progress notifications (event
-    loop).
+    loop). Once `cancelled` is set, the next event raises `Cancelled` in the run's thread,
+    which stops the run: no queued article starts and the synthesis is not sent.
     """
 
     def __init__(
@@ -62,6 +78,7 @@ class ProgressBridge:
         self._report = report
         self._done = 0
         self._total: int | None = None
+        self.cancelled = False
 
     def _step(self, event: str, info: dict[str, Any]) -> tuple[float, str] | None:
         """(progress, message) for a pipeline event; None for events not reported."""
@@ -80,6 +97,8 @@ class ProgressBridge:
         return None
 
     def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if self.cancelled:
+            raise Cancelled("the call was cancelled")
         step = self._step(event, info)
         if step is None:
             return
@@ -100,7 +119,14 @@ async def _run_with_progress(ctx: ServerRequestContext, work: Callable[..., Any]
     """Run `work(on_progress=...)` in a worker thread, forwarding progress to the client."""
     async with anyio.from_thread.BlockingPortal() as portal:
         bridge = ProgressBridge(portal, ctx.session.report_progress)
-        result, error = await anyio.to_thread.run_sync(_capture, partial(work, on_progress=bridge))
+        try:
+            result, error = await anyio.to_thread.run_sync(
+                _capture, partial(work, on_progress=bridge), abandon_on_cancel=True
+            )
+        except anyio.get_cancelled_exc_class():
+            bridge.cancelled = True  # the abandoned thread stops at its next event
+            log.info("call cancelled by the client; its run stops at the next article")
+            raise
     if error is not None:
         raise error
     return result
@@ -153,12 +179,28 @@ def _check_schema() -> dict[str, Any]:
     return doc
 
 
-def list_tools() -> list[types.Tool]:
+PATHS_NOTE = {
+    "roots": " File paths are read only inside these directories: {roots}.",
+    "client": " File paths are read only inside the roots your client declares.",
+    "none": " This server reads no files: pass articles as texts ({{'text': ...}}) or URLs.",
+}
+
+
+def path_note(settings: Settings, client_roots: bool) -> str:
+    """What a tool description says about file paths under these settings."""
+    if settings.allow_paths is not None:
+        if not settings.allow_paths:
+            return PATHS_NOTE["none"]
+        return PATHS_NOTE["roots"].format(roots=", ".join(str(p) for p in settings.allow_paths))
+    return PATHS_NOTE["client" if client_roots else "none"]
+
+
+def list_tools(note: str = "") -> list[types.Tool]:
     outputs = output_schemas()
     return [
         _sdk_types().Tool(
             name=s.name,
-            description=s.description,
+            description=s.description + (note if s.name != "brief_schema" else ""),
             input_schema=input_schema(s.args),
             output_schema=outputs[s.name],
         )
@@ -166,12 +208,52 @@ def list_tools() -> list[types.Tool]:
     ]
 
 
+def _client_has_roots(ctx: ServerRequestContext) -> bool:
+    caps = ctx.session.client_capabilities
+    return caps is not None and getattr(caps, "roots", None) is not None
+
+
+def _root_path(uri: str) -> Path | None:
+    """The directory of a `file://` root URI; None for anything else."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return Path(unquote(parts.path))
+
+
+async def client_roots(ctx: ServerRequestContext) -> list[Path]:
+    """The directories the client declares as roots (file:// URIs only); [] when it declares
+    none, has no roots capability, or does not answer.
+    """
+    if not _client_has_roots(ctx):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # roots are deprecated in the newest MCP revision
+            result = await ctx.session.list_roots()
+    except Exception:  # a client that declares roots but fails to list them gets none
+        log.info("the client did not list its roots; file paths are refused")
+        return []
+    paths = [_root_path(str(root.uri)) for root in result.roots]
+    return [p for p in paths if p is not None]
+
+
+async def confined_settings(settings: Settings, ctx: ServerRequestContext) -> Settings:
+    """The settings of one call: the server's roots, else the client's, else no file paths."""
+    if settings.allow_paths is not None:
+        return settings
+    roots = await client_roots(ctx)
+    return settings.model_copy(update={"allow_paths": roots})
+
+
 async def call_tool(
     settings: Settings, ctx: ServerRequestContext, name: str, arguments: dict[str, Any] | None
 ) -> types.CallToolResult:
     """Run one call in a worker thread; every failure becomes a one-line tool error."""
     try:
-        return _result(await _run_with_progress(ctx, partial(run_tool, name, arguments, settings)))
+        call_settings = await confined_settings(settings, ctx)
+        work = partial(run_tool, name, arguments, call_settings)
+        return _result(await _run_with_progress(ctx, work))
     except NewsbriefError as exc:
         return _error(str(exc))
     except Exception as exc:  # a bug must not take the server down: log it, answer in one line
@@ -184,10 +266,8 @@ def build_server(settings: Settings) -> Server:
     t = _sdk_types()
     from mcp.server import Server
 
-    catalogue = list_tools()
-
     async def on_list_tools(ctx: ServerRequestContext, params: Any) -> types.ListToolsResult:
-        return t.ListToolsResult(tools=catalogue)
+        return t.ListToolsResult(tools=list_tools(path_note(settings, _client_has_roots(ctx))))
 
     async def on_call_tool(
         ctx: ServerRequestContext, params: types.CallToolRequestParams

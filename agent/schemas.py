@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 SENTENCE_ID = r"a\d+\.s\d+"  # the one definition of a sentence id ('a2.s14')
 SENTENCE_ID_PATTERN = rf"^{SENTENCE_ID}$"
@@ -451,6 +451,11 @@ class FailedInput(Strict):
     )
     message: str = Field(description="One line saying what went wrong.")
 
+    article_id: str | None = Field(
+        default=None,
+        description="The id this input's article would have had (aK). Ids follow input "
+        "positions, so the brief has no aK and the other articles keep their numbers.",
+    )
 
 class RunMeta(Strict):
     schema_version: str = SCHEMA_VERSION

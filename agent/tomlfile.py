@@ -6,7 +6,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, InputError
+from .files import read_limited
+
+MAX_TOML_BYTES = 1024 * 1024
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,10 +29,12 @@ def load_toml(path: str | Path, what: str) -> dict[str, Any]:
     """Read the TOML file `path` (a `what`: 'config file', 'thresholds file', ...), with one
     clear `ConfigError` line when it is missing, unreadable or not TOML.
     """
+    if not Path(path).exists():
+        raise ConfigError(f"{what} not found: {path}")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_limited(path, limit=MAX_TOML_BYTES).decode("utf-8")
+    except InputError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read the {what}: {exc}") from None
     return parse_toml(text, str(path))

@@ -141,7 +141,7 @@ def test_check_claims_through_the_mcp_server() -> None:
             "check_claims", {"text": f"{TRUE} {INVENTED}", "articles": [str(SEEDS)]}
         )
 
-    run_session(check, "--backend", "none")
+    run_session(check, "--backend", "none", "--root", str(SEEDS))
     result = seen["result"]
     assert not result.is_error, _text(result)  # type: ignore[attr-defined]
     data = TextCheck.model_validate(result.structured_content)  # type: ignore[attr-defined]

@@ -35,8 +35,26 @@ def _server_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run_session(check: Callable[[ClientSession], Awaitable[None]], *args: str, **env: str) -> None:
-    """Start the server, initialise a client session, run `check(session)`."""
+EXAMPLES = ("--root", str(ROOT / "examples"))  # the server may read files under examples/
+
+
+def run_session(
+    check: Callable[[ClientSession], Awaitable[None]],
+    *args: str,
+    roots: list[Path] | None = None,
+    **env: str,
+) -> None:
+    """Start the server, initialise a client session, run `check(session)`.
+
+    `roots`: directories the client declares as its MCP roots (None: no roots capability).
+    """
+
+    async def list_roots(context: Any) -> Any:
+        from mcp import types
+
+        return types.ListRootsResult(
+            roots=[types.Root(uri=p.resolve().as_uri(), name=p.name) for p in roots or []]
+        )
 
     async def main() -> None:
         params = StdioServerParameters(
@@ -47,7 +65,9 @@ def run_session(check: Callable[[ClientSession], Awaitable[None]], *args: str, *
         )
         with open(os.devnull, "w") as errlog:
             async with stdio_client(params, errlog=errlog) as (read, write):
-                async with ClientSession(read, write) as session:
+                async with ClientSession(
+                    read, write, list_roots_callback=list_roots if roots is not None else None
+                ) as session:
                     await session.initialize()
                     await check(session)
 
@@ -116,7 +136,7 @@ def test_summarize_articles_from_paths_with_progress():
         assert progress.events[-1][0] == progress.events[-1][1] == len(SEEDS) + 1
         assert sum(1 for *_, m in progress.events if m and m.endswith(" done")) == len(SEEDS)
 
-    run_session(check)
+    run_session(check, *EXAMPLES)
 
 
 def test_summarize_articles_from_texts_and_one_article():
@@ -144,7 +164,7 @@ def test_summarize_articles_from_texts_and_one_article():
         article = ArticleBrief.model_validate(one.structured_content)
         assert article.article_id == "a1" and article.summary in _text(one)
 
-    run_session(check)
+    run_session(check, *EXAMPLES)
 
 
 def test_bad_calls_are_tool_errors_and_the_server_keeps_serving():
@@ -181,7 +201,7 @@ def test_bad_calls_are_tool_errors_and_the_server_keeps_serving():
         )
         _check_story(good, 2)
 
-    run_session(check)
+    run_session(check, *EXAMPLES)
 
 
 def test_brief_schema_tool_returns_the_published_schemas():
@@ -205,7 +225,7 @@ def test_server_settings_come_from_its_config_file(tmp_path):
         )
         assert _check_story(result, 1).run.backend == "none"
 
-    run_session(check, "--config", str(config))
+    run_session(check, "--config", str(config), *EXAMPLES)
 
 
 SHORT_TEXTS = [

@@ -116,11 +116,47 @@ def test_every_run_option_is_a_setting():
     assert args.overrides() == {"backend": "none", "concurrency": 3}
 
 
+def test_a_call_cannot_move_the_work_to_another_backend_model_or_endpoint_by_default():
+    from agent.config import Settings
+    from agent.errors import InputError
+
+    base = Settings(
+        api_key="sk-test-server-key",
+        base_url="http://127.0.0.1:8080/v1",
+        backend="openai",
+        model="served-model",
+        max_cost=0.5,
+    )
+    refused = [
+        {"base_url": "http://attacker.example/v1"},
+        {"backend": "local"},
+        {"model": "gpt-4o"},
+        {"max_cost": 5.0},
+    ]
+    for change in refused:
+        args = SummarizeArticlesArgs.model_validate({"articles": [SEED], **change})
+        with pytest.raises(InputError, match="does not let a tool call change"):
+            args.settings(base)
+    allowed = [
+        {"backend": "none"},
+        {"backend": "openai", "base_url": "http://127.0.0.1:8080/v1", "model": "served-model"},
+        {"max_cost": 0.1, "concurrency": 2},
+    ]
+    for change in allowed:
+        args = SummarizeArticlesArgs.model_validate({"articles": [SEED], **change})
+        resolved = args.settings(base)
+        assert resolved.base_url == base.base_url and resolved.model == base.model
+        assert resolved.api_key.get_secret_value() == "sk-test-server-key"
+
+
 def test_a_call_naming_another_endpoint_gets_no_api_key():
     from agent.config import Settings
 
     base = Settings(
-        api_key="sk-test-server-key", base_url="http://127.0.0.1:8080/v1", backend="openai"
+        api_key="sk-test-server-key",
+        base_url="http://127.0.0.1:8080/v1",
+        backend="openai",
+        allow_endpoints=True,
     )
     same = SummarizeArticlesArgs.model_validate(
         {"articles": [SEED], "base_url": "http://127.0.0.1:8080/v1"}

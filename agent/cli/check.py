@@ -13,9 +13,9 @@ import argparse
 import json
 import re
 import sys
-from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
+from ..files import read_limited
 from ..grounding.check import check_text
 from ..ingest.decode import decode_bytes, strip_markdown
 from ..ingest.gather import load_sources
@@ -66,13 +66,7 @@ def _read_draft(name: str) -> str:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_DRAFT_BYTES + 1)
         else:
-            path = Path(name)
-            if not path.is_file():
-                raise InputError(
-                    f"{name}: no such file" if not path.exists() else f"{name}: not a file"
-                )
-            with path.open("rb") as handle:
-                data = handle.read(MAX_DRAFT_BYTES + 1)
+            data = read_limited(name, limit=MAX_DRAFT_BYTES + 1)
     except OSError as err:
         raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
     if len(data) > MAX_DRAFT_BYTES:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 import anyio
 
 from ..config import Settings
-from ..errors import EXIT_OK
+from ..errors import EXIT_OK, InputError
 from ..llm.factory import BACKEND_NAMES
 from ..mcp_server import serve_stdio
 
@@ -35,7 +36,31 @@ def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
         help="let URLs in tool calls reach loopback, private and link-local addresses (off by "
         "default: a chat tool may fetch public http(s) addresses only)",
     )
+    p.add_argument(
+        "--root",
+        action="append",
+        metavar="DIR",
+        help="a directory whose files tool calls may name (repeatable; symlinks are followed "
+        "and must stay inside). Without --root the client's declared roots are used; with "
+        "neither, tools take article texts and URLs only",
+    )
+    p.add_argument(
+        "--allow-endpoints",
+        action="store_true",
+        help="let tool calls choose another backend, model or base_url than the server's, "
+        "and raise its --max-cost/--max-tokens (off by default: calls use the server's)",
+    )
     p.set_defaults(func=cmd_mcp)
+
+
+def _roots(dirs: list[str] | None) -> list[str] | None:
+    """The --root directories, each checked to be one; None when none were given."""
+    if not dirs:
+        return None
+    for name in dirs:
+        if not Path(name).expanduser().is_dir():
+            raise InputError(f"--root {name}: not a directory")
+    return [str(Path(name).expanduser().resolve()) for name in dirs]
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
@@ -43,6 +68,8 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         "backend": args.backend,
         "replay_dir": args.replay,
         "fetch_private": True if args.allow_private_urls else None,
+        "allow_paths": _roots(args.root),
+        "allow_endpoints": True if args.allow_endpoints else None,
     }
     settings = Settings(
         config_file=args.config, **{k: v for k, v in overrides.items() if v is not None}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import EXIT_OK, InputError
+from ..files import read_limited
 from ..schemas import Article, StoryBrief
 from .output import check_out, format_brief, write_output
+
+MAX_BRIEF_BYTES = 64 * 1024 * 1024
 
 
 def add_render_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +41,13 @@ def load_brief(name: str) -> StoryBrief:
     import sys
 
     try:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        raw = (
+            sys.stdin.buffer.read(MAX_BRIEF_BYTES + 1)
+            if name == "-"
+            else read_limited(name, limit=MAX_BRIEF_BYTES + 1)
+        )
+        if len(raw) > MAX_BRIEF_BYTES:
+            raise InputError(f"{name}: larger than {MAX_BRIEF_BYTES // 2**20} MB; not a brief")
         data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None

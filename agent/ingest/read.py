@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import InputError
+from ..files import confine, read_limited
 from ..schemas import Article
 from .article import make_article
 from .decode import decode_bytes, normalize_text, strip_markdown
@@ -56,7 +57,7 @@ def load_inputs(
     an article, or InputError says why in one line.
     """
     names = check_names(paths, stdin)
-    records: list[Record] = []
+    records: list[Record | Skipped] = []
     for name in names:
         records.extend(read_records(name, stdin))
     articles = records_to_articles(records)
@@ -81,68 +82,109 @@ def check_names(
     return names
 
 
-def read_records(name: str, stdin: IO[bytes] | IO[str] | None = None) -> list[Record]:
+@dataclass
+class ReadOptions:
+    """How local inputs are read.
+
+    `roots`: when not None, every file read (a named file, each file of a named directory,
+    symlinks followed) must lie inside one of these directories, else InputError; an empty
+    list allows no file at all. `skip_bad_lines`: a malformed JSONL line is skipped and
+    reported (a `Skipped` record) instead of refusing the whole file.
+    """
+
+    roots: Sequence[str | os.PathLike[str]] | None = None
+    skip_bad_lines: bool = False
+
+
+@dataclass
+class Skipped:
+    """An input record that gave no article: where it was and why. It keeps its position."""
+
+    source: str
+    kind: str
+    message: str
+
+
+def read_records(
+    name: str, stdin: IO[bytes] | IO[str] | None = None, options: ReadOptions | None = None
+) -> list[Record | Skipped]:
     """The article records of one input: a path, a directory, or '-' for stdin."""
-    return _read_stdin(stdin) if name == "-" else _read_path(Path(name), name)
+    options = options or ReadOptions()
+    if name == "-":
+        return _read_stdin(stdin, options)
+    if options.roots is not None:
+        confine(name, options.roots)
+    return _read_path(Path(name), name, options)
 
 
-def records_to_articles(records: Sequence[Record], first: int = 1) -> list[Article]:
-    """Clean each record into an Article numbered from a<first>; skips the non-explicit
-    records that hold no article text (logged), raises InputError for an explicit one.
+def records_to_articles(
+    records: Sequence[Record | Skipped],
+    first: int = 1,
+    skipped: list[tuple[int, Skipped]] | None = None,
+) -> list[Article]:
+    """Clean each record into an Article numbered by its position from a<first>.
+
+    Ids follow positions: a record that gives no article (a `Skipped` one, or a
+    non-explicit record holding no article text, which is logged) leaves a gap, so a later
+    article keeps its number; such records are appended to `skipped` with the number they
+    took, when given. An
+    explicit record with no article text raises InputError.
     """
     articles: list[Article] = []
-    for rec in records:
-        try:
-            article = make_article(
-                rec.text, index=first + len(articles), source=rec.source, **rec.meta
-            )
-        except InputError as err:
-            if rec.explicit:
-                raise
-            log.warning("skipped %s", err)
-            continue
-        article.warnings[:0] = rec.warnings
-        articles.append(article)
+    for offset, rec in enumerate(records):
+        index = first + offset
+        if isinstance(rec, Skipped):
+            bad: Skipped | None = rec
+        else:
+            try:
+                article = make_article(rec.text, index=index, source=rec.source, **rec.meta)
+            except InputError as err:
+                if rec.explicit:
+                    raise
+                log.warning("skipped %s", err)
+                bad = Skipped(rec.source, "no_article", str(err))
+            else:
+                article.warnings[:0] = rec.warnings
+                articles.append(article)
+                continue
+        if skipped is not None and bad is not None:
+            skipped.append((index, bad))
     return articles
 
 
 def _read_bytes(path: Path, name: str) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{name}: file is larger than 20 MB ({size / 2**20:.1f} MB)")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file or directory") from None
-    except OSError as err:
-        raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
+    """A regular file's bytes, at most MAX_BYTES (counted while reading): see agent.files."""
+    return read_limited(path, limit=MAX_BYTES, name=name)
 
 
-def _read_path(path: Path, name: str) -> list[Record]:
+def _read_path(path: Path, name: str, options: ReadOptions) -> list[Record | Skipped]:
     if path.is_dir():
-        return _read_dir(path, name)
+        return _read_dir(path, name, options)
     data = _read_bytes(path, name)
     if not data.strip():
         raise InputError(f"{name}: file is empty")
     text, warnings = decode_bytes(data, name)
-    return _records_from_text(text, name, path.suffix.lower(), warnings)
+    return _records_from_text(text, name, path.suffix.lower(), warnings, options)
 
 
 def _records_from_text(
-    text: str, name: str, suffix: str, warnings: list[str], explicit: bool = True
-) -> list[Record]:
+    text: str,
+    name: str,
+    suffix: str,
+    warnings: list[str],
+    options: ReadOptions,
+    explicit: bool = True,
+) -> list[Record | Skipped]:
     if not text.strip():
         raise InputError(f"{name}: file is empty (only whitespace)")
-    if suffix == ".jsonl":
-        return _parse_jsonl(text, name, warnings)
-    if suffix not in TEXT_SUFFIXES and _looks_like_jsonl(text):
-        return _parse_jsonl(text, name, warnings)
+    if suffix == ".jsonl" or (suffix not in TEXT_SUFFIXES and _looks_like_jsonl(text)):
+        return _parse_jsonl(text, name, warnings, options.skip_bad_lines)
     if suffix in (".md", ".markdown"):
         text = strip_markdown(text)
     return [Record(text, name, warnings=warnings, explicit=explicit)]
 
 
-def _read_dir(path: Path, name: str) -> list[Record]:
+def _read_dir(path: Path, name: str, options: ReadOptions) -> list[Record | Skipped]:
     try:
         entries = sorted(
             p
@@ -151,24 +193,30 @@ def _read_dir(path: Path, name: str) -> list[Record]:
         )
     except OSError as err:
         raise InputError(f"{name}: cannot list directory ({err.strerror or err})") from None
-    records: list[Record] = []
+    records: list[Record | Skipped] = []
     for entry in entries:
-        if not entry.is_file():
+        if entry.is_dir():
             continue
         member = str(Path(name) / entry.name)
         try:
+            if options.roots is not None:
+                confine(entry, options.roots)
             data = _read_bytes(entry, member)
             if not data.strip():
                 raise InputError(f"{member}: file is empty")
             text, warnings = decode_bytes(data, member)
-            found = _records_from_text(text, member, entry.suffix.lower(), warnings, explicit=False)
+            found = _records_from_text(
+                text, member, entry.suffix.lower(), warnings, options, explicit=False
+            )
         except _MalformedInput:
             raise
         except InputError as err:
             log.warning("skipped %s", err)
+            records.append(Skipped(member, "input", str(err)))
             continue
         for rec in found:
-            rec.explicit = False
+            if isinstance(rec, Record):
+                rec.explicit = False
         records.extend(found)
     if not records:
         raise InputError(
@@ -177,7 +225,7 @@ def _read_dir(path: Path, name: str) -> list[Record]:
     return records
 
 
-def _read_stdin(stdin: IO[bytes] | IO[str] | None) -> list[Record]:
+def _read_stdin(stdin: IO[bytes] | IO[str] | None, options: ReadOptions) -> list[Record | Skipped]:
     stream: IO[Any] = stdin if stdin is not None else sys.stdin.buffer
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -190,7 +238,7 @@ def _read_stdin(stdin: IO[bytes] | IO[str] | None) -> list[Record]:
         text, warnings = decode_bytes(data, "<stdin>")
     if not text.strip():
         raise InputError("<stdin>: no text on standard input")
-    return _records_from_text(text, "<stdin>", "", warnings)
+    return _records_from_text(text, "<stdin>", "", warnings, options)
 
 
 def _looks_like_jsonl(text: str) -> bool:
@@ -207,36 +255,52 @@ def _looks_like_jsonl(text: str) -> bool:
     return bool(lines)
 
 
-def _parse_jsonl(text: str, name: str, warnings: list[str]) -> list[Record]:
-    records = []
+def _parse_jsonl(
+    text: str, name: str, warnings: list[str], skip_bad_lines: bool = False
+) -> list[Record | Skipped]:
+    """One record per non-blank line. A malformed line refuses the file (with a hint), or
+    with `skip_bad_lines` becomes a `Skipped` record that keeps its position.
+    """
+    records: list[Record | Skipped] = []
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        where = f"{name}: line {lineno}"
         try:
-            obj = json.loads(line)
-        except ValueError as err:
-            raise _MalformedInput(f"{where}: not valid JSON ({getattr(err, 'msg', err)})") from None
-        if not isinstance(obj, dict):
-            raise _MalformedInput(f'{where}: expected a JSON object with a "text" field')
-        body = obj.get("text")
-        if not isinstance(body, str) or not body.strip():
-            raise _MalformedInput(f'{where}: no non-empty "text" field')
-        meta = {}
-        for key, target in (
-            ("title", "title"),
-            ("outlet", "outlet"),
-            ("source", "outlet"),
-            ("date", "date"),
-            ("url", "url"),
-        ):
-            value = obj.get(key)
-            if value is None or (isinstance(value, str) and not value.strip()) or target in meta:
-                continue
-            if not isinstance(value, str):
-                raise _MalformedInput(f'{where}: field "{key}" must be a string')
-            meta[target] = value.strip()
-        records.append(Record(body, f"{name}:{lineno}", meta, list(warnings), explicit=False))
-    if not records:
+            records.append(
+                _jsonl_record(line, f"{name}:{lineno}", f"{name}: line {lineno}", warnings)
+            )
+        except _MalformedInput as err:
+            if not skip_bad_lines:
+                raise _MalformedInput(f"{err} (--skip-bad-lines skips such lines)") from None
+            log.warning("skipped %s", err)
+            records.append(Skipped(f"{name}:{lineno}", "bad_line", str(err)))
+    if not any(isinstance(r, Record) for r in records):
         raise InputError(f"{name}: no articles in the JSONL file")
     return records
+
+
+def _jsonl_record(line: str, source: str, where: str, warnings: list[str]) -> Record:
+    try:
+        obj = json.loads(line)
+    except ValueError as err:
+        raise _MalformedInput(f"{where}: not valid JSON ({getattr(err, 'msg', err)})") from None
+    if not isinstance(obj, dict):
+        raise _MalformedInput(f'{where}: expected a JSON object with a "text" field')
+    body = obj.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise _MalformedInput(f'{where}: no non-empty "text" field')
+    meta = {}
+    for key, target in (
+        ("title", "title"),
+        ("outlet", "outlet"),
+        ("source", "outlet"),
+        ("date", "date"),
+        ("url", "url"),
+    ):
+        value = obj.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()) or target in meta:
+            continue
+        if not isinstance(value, str):
+            raise _MalformedInput(f'{where}: field "{key}" must be a string')
+        meta[target] = value.strip()
+    return Record(body, source, meta, list(warnings), explicit=False)

@@ -16,11 +16,12 @@ document says so in its `warnings`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import confine, read_limited
 from .feeds import FeedItem, looks_like_feed, parse_feed
 from .fetch import Fetched, fetch
 from .policy import AddressPolicy, FetchError
@@ -76,12 +77,14 @@ def expand_inputs(
     policy: AddressPolicy,
     limit: int | None = None,
     fetcher: Fetcher = fetch,
+    roots: Sequence[str | os.PathLike[str]] | None = None,
 ) -> list[Outcome]:
     """Expand each spec into (name, RawDoc | InputError | None) pairs, in order.
 
     None means "not a URL, HTML file or feed": pass the spec to the existing loader.
     `limit` caps the items taken from each feed (default DEFAULT_FEED_LIMIT); `fetcher`
-    is `fetch` (any callable with its signature).
+    is `fetch` (any callable with its signature). With `roots`, an HTML or feed file is
+    read only when it resolves inside one of them (InputError raised otherwise).
     """
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1 (got {limit})")
@@ -98,6 +101,8 @@ def expand_inputs(
                     "scheme",
                     f"{shown}: only http and https URLs can be fetched ({scheme}: refused)",
                 )
+            elif roots is not None and not _confined(spec, roots):
+                out.append((spec, None))  # the plain loader refuses it with the reason
             elif Path(spec).suffix.lower() in HTML_SUFFIXES:
                 out.append((spec, _doc(read_html_file(spec), spec)))
             elif Path(spec).suffix.lower() in FEED_SUFFIXES and Path(spec).is_file():
@@ -107,6 +112,14 @@ def expand_inputs(
         except InputError as err:
             out.append((spec, err))
     return out
+
+
+def _confined(spec: str, roots: Sequence[str | os.PathLike[str]]) -> bool:
+    try:
+        confine(spec, roots)
+    except InputError:
+        return False
+    return True
 
 
 def _doc(found: Extracted, source: str) -> RawDoc:
@@ -148,14 +161,9 @@ def _page_doc(page: Fetched, source: str) -> RawDoc:
 
 def _from_feed_file(path: str, policy: AddressPolicy, cap: int, fetcher: Fetcher) -> list[Outcome]:
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise FetchError(
-                "too_large", f"{path}: file is larger than {MAX_FILE_BYTES // 2**20} MB"
-            )
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise FetchError("file", f"{path}: cannot read ({err.strerror or err})") from None
+        data = read_limited(path, limit=MAX_FILE_BYTES)
+    except InputError as err:
+        raise FetchError("file", str(err)) from None
     if not looks_like_feed(None, data):
         return [(path, None)]  # an XML file that is not a feed: the plain loader decides
     return _from_items(path, parse_feed(data, None), policy, cap, fetcher)

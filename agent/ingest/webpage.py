@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import InputError
+from ..files import read_limited
 from .policy import FetchError
 
 __all__ = [
@@ -231,16 +233,9 @@ def read_html_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extr
     """Extract the article of a local .html / .htm file (same rules as a fetched page)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchError("too_large", f"{path}: file is larger than {max_bytes // 2**20} MB")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FetchError("file", f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FetchError("file", f"{path}: is a directory, not an HTML file") from None
-    except OSError as err:
-        raise FetchError("file", f"{path}: cannot read ({err.strerror or err})") from None
+        data = read_limited(path, limit=max_bytes)
+    except InputError as err:
+        raise FetchError("file", str(err)) from None
     if not data.strip():
         raise FetchError("empty", f"{path}: file is empty")
     return extract_page(data, url=None, charset=None, source=str(path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..grounding.check import TextCheck
 from ..schemas import ArticleBrief, Conflict, StoryBrief
-from ..text.sanitize import clean
+from ..text.sanitize import clean, md_text
 
 
 def _cite(ids: list[str]) -> str:
@@ -16,16 +16,20 @@ def _mark(verified: bool) -> str:
 
 
 def _conflict_line(conflict: Conflict) -> str:
-    sides = "; ".join(f"{p.article_id}: {p.statement}" for p in conflict.positions)
-    note = f" ({conflict.note})" if conflict.note else ""
-    return f"- **{conflict.topic}** ({conflict.kind}, found by {conflict.origin}): {sides}{note}"
+    sides = "; ".join(f"{p.article_id}: {md_text(p.statement)}" for p in conflict.positions)
+    note = f" ({md_text(conflict.note)})" if conflict.note else ""
+    topic = md_text(conflict.topic)
+    return f"- **{topic}** ({conflict.kind}, found by {conflict.origin}): {sides}{note}"
 
 
 def _story_sections(brief: StoryBrief) -> list[str]:
     out: list[str] = []
     if brief.consensus:
         out += ["", "## What the sources agree on", ""]
-        out += [f"- {c.claim} {_cite(c.article_ids)}{_mark(c.verified)}" for c in brief.consensus]
+        out += [
+            f"- {md_text(c.claim)} {_cite(c.article_ids)}{_mark(c.verified)}"
+            for c in brief.consensus
+        ]
     if brief.conflicts:
         out += ["", "## Where they disagree", ""] + [_conflict_line(c) for c in brief.conflicts]
     if brief.timeline:
@@ -39,32 +43,39 @@ def _story_sections(brief: StoryBrief) -> list[str]:
             if entry.episode != current and len(brief.episodes) > 1:
                 current = entry.episode
                 out += ([""] if out[-1] else []) + [
-                    f"*Episode {entry.episode}: {labels.get(entry.episode, '')}*",
+                    f"*Episode {entry.episode}: {md_text(labels.get(entry.episode, ''))}*",
                     "",
                 ]
-            when = entry.date.isoformat() if entry.date else entry.when_text
-            out.append(f"- **{when}** ({entry.when_text}): {entry.what} {_cite(entry.article_ids)}")
+            when = entry.date.isoformat() if entry.date else md_text(entry.when_text)
+            out.append(
+                f"- **{when}** ({md_text(entry.when_text)}): {md_text(entry.what)} "
+                f"{_cite(entry.article_ids)}"
+            )
     if brief.single_source:
         out += ["", "## Reported by one source only", ""]
         out += [
-            f"- {s.claim} {_cite([s.article_id])}{_mark(s.verified)}" for s in brief.single_source
+            f"- {md_text(s.claim)} {_cite([s.article_id])}{_mark(s.verified)}"
+            for s in brief.single_source
         ]
     if brief.open_questions:
-        out += ["", "## Open questions", ""] + [f"- {q}" for q in brief.open_questions]
+        out += ["", "## Open questions", ""] + [f"- {md_text(q)}" for q in brief.open_questions]
     return out
 
 
 def _article_section(a: ArticleBrief) -> list[str]:
-    meta = " · ".join(x for x in (a.outlet, a.date.isoformat() if a.date else None, a.source) if x)
-    out = ["", f"### {a.article_id}: {a.headline}", "", f"*{meta}*", ""]
+    meta = " · ".join(
+        md_text(x) for x in (a.outlet, a.date.isoformat() if a.date else None, a.source) if x
+    )
+    out = ["", f"### {a.article_id}: {md_text(a.headline)}", "", f"*{meta}*", ""]
     if a.error:
         out += [
             f"> Model failed for this article ({a.error.kind}, {a.error.attempts} attempts): "
-            f"{a.error.message}. The summary below is the article's lead, chosen by code.",
+            f"{md_text(a.error.message)}. The summary below is the article's lead, chosen by "
+            "code.",
             "",
         ]
     out.append(
-        a.summary
+        md_text(a.summary)
         + (
             " *(lead sentences)*"
             if a.summary_origin == "code"
@@ -73,19 +84,23 @@ def _article_section(a: ArticleBrief) -> list[str]:
     )
     if a.key_points:
         out += [""] + [
-            f"- {p.text} {_cite(p.sentence_ids)}"
+            f"- {md_text(p.text)} {_cite(p.sentence_ids)}"
             + ("" if p.support == "supported" else f" *({p.support})*")
             for p in a.key_points
         ]
     quotes = [q for q in a.quotes if q.verbatim]
     if quotes:
         out += ["", "Quotes:"] + [
-            f'- {q.speaker or "unattributed"}: "{q.text}" [{q.sentence_id}]' for q in quotes[:6]
+            f'- {md_text(q.speaker or "unattributed")}: "{md_text(q.text)}" [{q.sentence_id}]'
+            for q in quotes[:6]
         ]
     if a.figures:
         out += ["", "Figures:"] + [
-            f"- {(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts} "
-            f"[{f.sentence_id}]".replace("  ", " ")
+            "- "
+            + md_text(
+                f"{(f.qualifier + ' ') if f.qualifier else ''}{f.value_text} {f.unit} — {f.counts}"
+            ).replace("  ", " ")
+            + f" [{f.sentence_id}]"
             for f in a.figures[:8]
         ]
     v = a.verification
@@ -94,16 +109,16 @@ def _article_section(a: ArticleBrief) -> list[str]:
         f"Verification: {v.passed}/{v.checked} model items passed; {len(v.dropped)} dropped.",
     ]
     if a.flags:
-        out.append("Flags: " + ", ".join(a.flags))
+        out.append("Flags: " + ", ".join(md_text(f) for f in a.flags))
     return out
 
 
 def render_markdown(brief: StoryBrief) -> str:
     run = brief.run
     out = [
-        f"# {brief.headline}",
+        f"# {md_text(brief.headline)}",
         "",
-        brief.overview
+        md_text(brief.overview)
         + (
             " *(the sources' lead sentences)*"
             if brief.overview_origin == "code"
@@ -113,12 +128,15 @@ def render_markdown(brief: StoryBrief) -> str:
     if brief.synthesis_error:
         out += [
             "",
-            f"> Synthesis failed ({brief.synthesis_error.kind}): {brief.synthesis_error.message}",
+            f"> Synthesis failed ({brief.synthesis_error.kind}): "
+            f"{md_text(brief.synthesis_error.message)}",
         ]
     out += _story_sections(brief)
     if run.failed_inputs:
         out += ["", "## Inputs not used", ""] + [
-            f"- {f.input}: {f.message} ({f.kind})" for f in run.failed_inputs
+            f"- {f.article_id + ': ' if f.article_id else ''}{md_text(f.input)}: "
+            f"{md_text(f.message)} ({f.kind})"
+            for f in run.failed_inputs
         ]
     out += ["", "## Sources"]
     for article in brief.articles:
@@ -127,7 +145,7 @@ def render_markdown(brief: StoryBrief) -> str:
         "",
         "---",
         "",
-        f"Model: {run.model} via {run.backend} · prompts "
+        f"Model: {md_text(run.model)} via {run.backend} · prompts "
         f"{', '.join(f'{k}/{v}' for k, v in run.prompts.items()) or 'none'}"
         f" · {len(run.calls)} calls ({run.cache_hits} from the cache), "
         f"{run.usage.prompt_tokens}+{run.usage.completion_tokens} tokens,"
@@ -135,9 +153,10 @@ def render_markdown(brief: StoryBrief) -> str:
         f"{run.seconds:.1f} s",
     ]
     if run.warnings:
-        out += ["", "Warnings:"] + [f"- {w}" for w in run.warnings]
-    # Source text and model output may carry terminal escapes or invisible controls: the
-    # view is made of text only (the one sanitiser, newlines kept).
+        out += ["", "Warnings:"] + [f"- {md_text(w)}" for w in run.warnings]
+    # Source text and model output may carry terminal escapes, invisible controls or Markdown
+    # that would make links, images or raw HTML: each string was passed through `md_text`
+    # (one line, Markdown-active characters escaped), and the whole view through `clean`.
     return clean("\n".join(out).rstrip() + "\n")
 
 
@@ -153,9 +172,9 @@ def render_check(result: TextCheck) -> str:
     ]
     for n, s in enumerate(result.sentences, 1):
         cites = f" [{', '.join(s.evidence)}]" if s.evidence else ""
-        lines.append(f"{n}. **{s.verdict}** ({s.score:.2f}){cites}: {s.sentence}")
-        lines += [f"   - {r}" for r in s.reasons]
+        lines.append(f"{n}. **{s.verdict}** ({s.score:.2f}){cites}: {md_text(s.sentence)}")
+        lines += [f"   - {md_text(r)}" for r in s.reasons]
     if result.evidence_text:
         lines += ["", "## Evidence", ""]
-        lines += [f"- {sid}: {text}" for sid, text in result.evidence_text.items()]
+        lines += [f"- {sid}: {md_text(text)}" for sid, text in result.evidence_text.items()]
     return clean("\n".join(lines) + "\n")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..files import read_text_limited
 from .cluster import ClusterItem, parse_date
 
 __all__ = ["FeedArticle", "read_feed", "read_text_article"]
@@ -61,7 +62,9 @@ class FeedArticle:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text_limited(path)
+    except InputError as err:
+        raise InputError(f"cannot read: {err}") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
 

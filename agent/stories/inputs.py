@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..files import read_limited
+
+MAX_BATCH_BYTES = 1024 * 1024 * 1024  # a batch file: thousands of stories
 
 __all__ = ["StoryInput", "read_stories", "safe_name"]
 
@@ -101,8 +104,10 @@ def _story_from_line(line: str, number: int, base: Path, name: str) -> StoryInpu
 
 def _read_jsonl(path: Path) -> list[StoryInput]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        text = read_limited(path, limit=MAX_BATCH_BYTES).decode("utf-8")
+    except InputError as err:
+        raise InputError(f"cannot read the batch file: {err}") from None
+    except UnicodeDecodeError as err:
         raise InputError(f"{path}: cannot read the batch file: {err}") from None
     stories = [
         _story_from_line(line, n, path.parent, path.name)
