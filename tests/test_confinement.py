@@ -22,7 +22,7 @@ from agent.schemas import StoryBrief  # noqa: E402
 
 ARTICLE = (
     "Officials in the harbour town said on Monday that the new ferry line will open in May. "
-    "The line cost 12 million euros, the council said. \"It links the islands at last,\" the "
+    'The line cost 12 million euros, the council said. "It links the islands at last," the '
     "mayor told reporters. Work on the pier began two years ago."
 )
 

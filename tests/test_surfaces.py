@@ -148,9 +148,7 @@ def test_the_mcp_server_keeps_the_chat_policy_unless_started_to_lift_it(site: Si
     is_error, message = seen["refused"]  # type: ignore[misc]
     assert is_error and "127.0.0.1" in str(message) and "Traceback" not in str(message)
     before = len(site.seen)
-    run_session(
-        allowed, "--backend", "none", "--allow-private-urls", roots=[SEED_FILES[0].parent]
-    )
+    run_session(allowed, "--backend", "none", "--allow-private-urls", roots=[SEED_FILES[0].parent])
     result = seen["allowed"]
     assert not result.is_error, _text(result)  # type: ignore[attr-defined]
     brief = StoryBrief.model_validate(result.structured_content)  # type: ignore[attr-defined]

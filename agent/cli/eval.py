@@ -29,6 +29,7 @@ from ..evaluate.runner import BackendSpec, SetResult, evaluate_set
 from ..evaluate.sets import EvalSet, SetError, load_any, load_benchmark, load_set_dir
 from ..evaluate.thresholds import check_thresholds, load_thresholds
 from ..llm.factory import BACKEND_NAMES
+from ..text.sanitize import say
 
 EXIT_THRESHOLD = 5  # a metric fell short of its threshold
 DEFAULT_SETS_DIR = Path("evals/sets")
@@ -100,7 +101,7 @@ def add_eval_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _err(message: str) -> None:
-    print(f"newsbrief eval: {message}", file=sys.stderr)
+    say(f"newsbrief eval: {message}")
 
 
 # --------------------------------------------------------------------------- --check-set
@@ -201,9 +202,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         _err("no evaluation set to run")
         return EXIT_USAGE
     spec = _spec(args)
-    log = (
-        (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
-    )
+    log = (lambda message: None) if args.quiet else say
     results: list[SetResult] = [evaluate_set(s, spec, args.repeat, None, log) for s in sets]
     model_name = next((r.model_name for r in results if r.model_name), args.model)
     result = build_result(results, args.backend, model_name, args.repeat, skipped=skipped)

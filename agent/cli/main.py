@@ -13,6 +13,7 @@ import sys
 from .._version import __version__
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, NewsbriefError
 from ..schemas import SCHEMA_VERSION
+from ..text.sanitize import log_to_stderr, say
 from .check import add_check_parser
 from .common import Parser
 from .eval import add_eval_parser
@@ -52,13 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_to_stderr("newsbrief: ")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.func(args))
     except NewsbriefError as exc:
-        print(f"newsbrief: error: {exc}", file=sys.stderr)
+        say(f"newsbrief: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 import anyio
@@ -13,6 +12,7 @@ from ..config import Settings
 from ..errors import EXIT_OK, InputError
 from ..llm.factory import BACKEND_NAMES
 from ..mcp_server import serve_stdio
+from ..text.sanitize import log_to_stderr
 
 
 def add_mcp_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,6 +74,6 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     settings = Settings(
         config_file=args.config, **{k: v for k, v in overrides.items() if v is not None}
     )
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="newsbrief mcp: %(message)s")
+    log_to_stderr("newsbrief mcp: ", logging.INFO)
     anyio.run(serve_stdio, settings)
     return EXIT_OK

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, InputError
+from ..text.sanitize import say
 from .common import add_backend_options, settings_from_args
 
 __all__ = ["add_parsers", "cmd_batch", "cmd_cluster", "cmd_digest"]
@@ -175,7 +176,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _check_run_args(args)
     summary = run_batch(args.input, **_batch_kwargs(args))
     if args.quiet:  # the summary line still goes out, so a script sees the counts
-        print(summary.line(), file=sys.stderr)
+        say(summary.line())
     return _exit_code(summary)
 
 
@@ -227,5 +228,5 @@ def cmd_digest(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     if args.quiet:
-        print(summary.batch.line(), file=sys.stderr)
+        say(summary.batch.line())
     return _exit_code(summary.batch)

@@ -7,10 +7,10 @@ import sys
 
 from ..api import run_pipeline
 from ..errors import EXIT_BUDGET, EXIT_OK, EXIT_PARTIAL, InputError
-from ..ingest.gather import load_sources
+from ..ingest.gather import ReadOptions, load_sources
 from ..pipeline.run import brief_status
 from ..schemas import Article, StoryBrief
-from ..text.sanitize import clean
+from ..text.sanitize import clean, say
 from .common import add_backend_options, progress_display, settings_from_args
 from .output import FORMATS, check_out, format_brief, write_output
 
@@ -48,6 +48,12 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="take at most N items from each feed (default 10)",
+    )
+    p.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="skip a malformed line of a JSONL input (each one reported, its id left as a "
+        "gap) instead of refusing the file",
     )
     add_backend_options(p)
     out = p.add_argument_group("output")
@@ -116,14 +122,20 @@ def run_summarize(args: argparse.Namespace) -> tuple[StoryBrief, list[Article]]:
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1 (got {args.limit})")
     settings = settings_from_args(args)
-    loaded = load_sources(paths, policy=settings.fetch_policy(), limit=settings.feed_limit)
+    loaded = load_sources(
+        paths,
+        policy=settings.fetch_policy(),
+        limit=settings.feed_limit,
+        options=ReadOptions(skip_bad_lines=args.skip_bad_lines),
+    )
     for failure in loaded.failures:
-        print(f"newsbrief: skipped {clean(failure.message, fold_newlines=True)}", file=sys.stderr)
+        where = f"{failure.article_id}: " if failure.article_id else ""
+        say(f"newsbrief: skipped {where}{failure.message}")
     show = not args.quiet and sys.stderr.isatty()
     with progress_display(show) as on_progress:
         brief = run_pipeline(loaded, settings, on_progress)
     if not args.quiet:
-        print(summary_line(brief), file=sys.stderr)
+        say(summary_line(brief))
     return brief, loaded.articles
 
 

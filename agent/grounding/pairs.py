@@ -11,11 +11,13 @@ sentence's, its evidence and reasons those of all sentences.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..files import is_regular
 from .verifier import Verdict, split_document, verify_text
 
 _ORDER = {"supported": 0, "partial": 1, "unsupported": 2, "contradicted": 3}
@@ -73,6 +75,9 @@ def run_pairs(in_path: str | Path, out_path: str | Path | None = None) -> int:
     """Check every pair of `in_path` and write JSON lines to `out_path` (stdout when None).
     Returns the exit code: 0 when done, 2 when the input or output cannot be opened.
     """
+    if os.path.exists(in_path) and not is_regular(in_path):
+        print(f"error: {in_path}: not a regular file; not read", file=sys.stderr)
+        return 2
     try:
         source = open(in_path, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:

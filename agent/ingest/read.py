@@ -134,20 +134,21 @@ def records_to_articles(
     for offset, rec in enumerate(records):
         index = first + offset
         if isinstance(rec, Skipped):
-            bad: Skipped | None = rec
+            bad = rec
         else:
             try:
                 article = make_article(rec.text, index=index, source=rec.source, **rec.meta)
             except InputError as err:
                 if rec.explicit:
                     raise
-                log.warning("skipped %s", err)
                 bad = Skipped(rec.source, "no_article", str(err))
             else:
                 article.warnings[:0] = rec.warnings
                 articles.append(article)
                 continue
-        if skipped is not None and bad is not None:
+        if skipped is None:
+            log.warning("skipped %s", bad.message)
+        else:
             skipped.append((index, bad))
     return articles
 
@@ -211,7 +212,6 @@ def _read_dir(path: Path, name: str, options: ReadOptions) -> list[Record | Skip
         except _MalformedInput:
             raise
         except InputError as err:
-            log.warning("skipped %s", err)
             records.append(Skipped(member, "input", str(err)))
             continue
         for rec in found:
@@ -272,7 +272,6 @@ def _parse_jsonl(
         except _MalformedInput as err:
             if not skip_bad_lines:
                 raise _MalformedInput(f"{err} (--skip-bad-lines skips such lines)") from None
-            log.warning("skipped %s", err)
             records.append(Skipped(f"{name}:{lineno}", "bad_line", str(err)))
     if not any(isinstance(r, Record) for r in records):
         raise InputError(f"{name}: no articles in the JSONL file")

@@ -20,7 +20,9 @@ text harmless before it gets there and in views that have no escaping of their o
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -28,7 +30,16 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-__all__ = ["clean", "clean_model", "md_text", "safe_url", "strip_escapes"]
+__all__ = [
+    "CleanFormatter",
+    "clean",
+    "clean_model",
+    "log_to_stderr",
+    "md_text",
+    "safe_url",
+    "say",
+    "strip_escapes",
+]
 
 # Escape sequences (ECMA-48). Strings (OSC, DCS, SOS, PM, APC) run to their terminator: BEL or
 # ST (ESC \ or 0x9c). An unterminated string is removed up to the end of its line, so its
@@ -216,3 +227,27 @@ def _walk(obj: Any, fold: bool) -> Any:
     if isinstance(obj, (tuple, set, frozenset)):
         return type(obj)(_walk(item, fold) for item in obj)
     return obj
+
+
+# --------------------------------------------------------------------------- stderr
+
+
+def say(message: str) -> None:
+    """Print one line on stderr, cleaned: a file name or model text in it cannot move the
+    cursor, recolour the terminal, set its title or smuggle a hyperlink.
+    """
+    print(clean(message, fold_newlines=True), file=sys.stderr)
+
+
+class CleanFormatter(logging.Formatter):
+    """A logging formatter whose lines pass through `clean` (one line each)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record), fold_newlines=True)
+
+
+def log_to_stderr(prefix: str, level: int = logging.WARNING) -> None:
+    """Send log records at `level` and above to stderr as cleaned lines `prefix` + message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(CleanFormatter(prefix + "%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
