@@ -383,7 +383,12 @@ class Position(Strict):
 
 
 class Conflict(Strict):
-    kind: Literal["numeric", "claim"]
+    kind: Literal["numeric", "claim", "date", "update", "polarity", "entity"] = Field(
+        description="numeric: figures differ; date: the same happening on different days; "
+        "update: a later report revises an earlier figure or status; polarity: one source "
+        "affirms what another negates; entity: another person or place in the same role; "
+        "claim: any other disagreement (the model's)."
+    )
     topic: str
     positions: list[Position] = Field(min_length=2, description="Each source's side.")
     origin: Origin
@@ -422,6 +427,17 @@ class Episode(Strict):
 
 class SingleSourceItem(Strict):
     article_id: ArticleId
+class AlignedGroup(Strict):
+    """Sentences of different articles that make the same statement (found by code)."""
+
+    statement: str = Field(description="The sentence that states the group best, verbatim.")
+    statement_id: SentenceId = Field(description="Where that sentence is.")
+    article_ids: list[ArticleId] = Field(min_length=2)
+    sentence_ids: list[SentenceId] = Field(
+        min_length=2, description="One sentence per article, in article order."
+    )
+
+
     claim: str
     sentence_ids: list[SentenceId] = Field(default_factory=list)
     verified: bool
@@ -479,7 +495,6 @@ class RunMeta(Strict):
         description="Inputs that gave no article; the brief was made from the rest.",
     )
 
-
 class StorySynthesis(Strict):
     """The cross-source part of a brief, as the synthesis step returns it; `StoryBrief` is
     built from it (and the article briefs and run metadata).
@@ -488,6 +503,7 @@ class StorySynthesis(Strict):
     headline: str
     headline_origin: Origin = Field(
         description="'model' when the model's headline stands (a headline the sources "
+
         "support); 'code' when an article's own title or lead sentence stands in."
     )
     overview: str
@@ -529,6 +545,11 @@ def schema_document(which: str = "story") -> dict:
     """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both
     ('all').
     """
+    alignment: list[AlignedGroup] = Field(
+        default_factory=list,
+        description="Which sentences of which articles say the same thing (code's claim "
+        "alignment); consensus is drawn from the groups with two or more sources.",
+    )
 
     def one(model: type[BaseModel]) -> dict:
         doc = model.model_json_schema()
@@ -545,3 +566,8 @@ def schema_document(which: str = "story") -> dict:
         "StoryBrief": one(StoryBrief),
         "ArticleBrief": one(ArticleBrief),
     }
+    alignment: list[AlignedGroup] = Field(
+        default_factory=list,
+        description="Which sentences of which articles say the same thing (code's claim "
+        "alignment); consensus is drawn from the groups with two or more sources.",
+    )

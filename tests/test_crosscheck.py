@@ -201,11 +201,12 @@ def test_invented_story_injury_conflict(fire):
     conflicts = numeric_conflicts(briefs, articles)
     assert len(conflicts) == 1, conflicts
     conflict = conflicts[0]
-    assert conflict.kind == "numeric" and conflict.origin == "code"
+    # three dated reports of one figure: a superseded update, the latest named
+    assert conflict.kind == "update" and conflict.origin == "code"
     assert "injured" in conflict.topic
     assert {p.article_id: p.value for p in conflict.positions} == {"a1": 12, "a2": 15, "a3": 15}
     assert conflict.positions[0].sentence_ids == [sid(articles[0], "injuring 12")]
-    assert "different dates" in conflict.note
+    assert conflict.note.startswith("Successive reports:") and "The latest, a3," in conflict.note
     without_text = numeric_conflicts(briefs)  # from the figures' own wording alone
     assert [[p.value for p in c.positions] for c in without_text] == [[12, 15, 15]]
 

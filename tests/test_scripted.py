@@ -564,11 +564,6 @@ REPAIR_CONFLICT = DraftConflict(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crosscheck.code_consensus counts 'can be repaired' (a1.s4) and 'have not decided "
-    "whether it can be repaired' (a2.s4) as agreement, while the pair stands as a conflict",
-)
 def test_a_conflicting_pair_is_not_also_consensus(story):
     articles, briefs = story
     draft = synthesis_draft(conflicts=[REPAIR_CONFLICT])

@@ -117,7 +117,9 @@ class GoldPosition(GoldModel):
 
 class GoldConflict(GoldModel):
     topic: str
-    kind: Literal["numeric", "claim"]
+    kind: Literal["numeric", "claim", "date", "update", "polarity", "entity"] = Field(
+        description="As the brief's Conflict.kind; an output of any kind may match it."
+    )
     positions: list[GoldPosition] = Field(min_length=2)
     note: str = ""
 

@@ -270,7 +270,9 @@ def _position_matches(pos: Position, gold_pos: GoldPosition, ids: set[str], nume
 
 
 def _conflict_matches(out: Conflict, gold_conflict: GoldConflict, ids: list[set[str]]) -> bool:
-    numeric = gold_conflict.kind == "numeric"
+    numeric = gold_conflict.kind == "numeric" or all(
+        p.value is not None for p in gold_conflict.positions
+    )
     sides: set[Any] = set()
     for gold_pos, pos_ids in zip(gold_conflict.positions, ids, strict=True):
         if any(_position_matches(p, gold_pos, pos_ids, numeric) for p in out.positions):

@@ -396,16 +396,33 @@ def numeric_conflicts(
         low, high = min(values), max(values)
         if low <= 0 or (high - low) / high <= TOLERANCE or high / low > MAX_RATIO:
             continue
+        update = _update_note(positions, dates)
         conflicts.append(
             Conflict(
-                kind="numeric",
+                kind="update" if update else "numeric",
                 topic=figs[0].topic,
                 positions=positions,
                 origin="code",
-                note=_note(positions, qualifiers, dates),
+                note=update or _note(positions, qualifiers, dates),
             )
         )
     return conflicts
+
+
+def _update_note(positions: list[Position], dates: dict) -> str:
+    """When every position's article is dated and no two share a date, the figures are
+    successive reports: the note lists them in time order and names the latest.
+    """
+    known = [(dates.get(p.article_id), p) for p in positions]
+    if any(d is None for d, _ in known) or len({d for d, _ in known}) < len(known):
+        return ""
+    ordered = sorted(known, key=lambda t: t[0])
+    steps = " -> ".join(f"{p.statement} ({p.article_id}, {d.isoformat()})" for d, p in ordered)
+    latest = ordered[-1][1]
+    return (
+        f"Successive reports: {steps}. The latest, {latest.article_id}, supersedes the "
+        "earlier figures."
+    )
 
 
 def _note(positions: list[Position], qualifiers: list[str], dates: dict) -> str:

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..grounding.align import align_story, aligned_groups, consensus_of, undisputed
+from ..grounding.claims import claim_conflicts
 from ..grounding.compose import compose_story_text
 from ..grounding.conflicts import numeric_conflicts
-from ..grounding.consensus import code_consensus
 from ..grounding.synthesis import same_claim, verify_synthesis
 from ..grounding.timeline import build_timeline
 from ..llm.base import Backend, ModeState, Request
@@ -155,6 +156,8 @@ def synthesize(
     """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks."""
     numeric = numeric_conflicts(briefs, articles)
     timeline, episodes = build_timeline(briefs, articles)
+    episode_of = {a: e.id for e in episodes for a in e.article_ids}
+    alignment = align_story(articles, briefs, episode_of)
     warnings: list[str] = []
     calls: list[CallRecord] = []
     draft: SynthesisDraft | None = None
@@ -191,7 +194,7 @@ def synthesize(
     elif len(briefs) < 2:
         warnings.append("only one article: no consensus or conflicts can be established")
     consensus: list[ConsensusClaim] = []
-    conflicts: list[Conflict] = list(numeric)
+    conflicts: list[Conflict] = list(numeric) + claim_conflicts(alignment, articles)
     single: list[SingleSourceItem] = []
     questions: list[str] = []
     if draft is not None:
@@ -201,7 +204,9 @@ def synthesize(
         warnings.extend(f"synthesis: {i}" for i in check.issues)
         questions = [q.strip() for q in draft.open_questions if q.strip() and not is_degenerate(q)]
     if len(briefs) >= 2:
-        consensus = _merged_consensus(code_consensus(briefs, articles), consensus)
+        consensus = _merged_consensus(consensus_of(alignment), consensus)
+        said = {s.id: s.text for a in articles for s in a.sentences}
+        consensus = undisputed(consensus, conflicts, said)
     text = compose_story_text(
         draft.headline if draft else None, draft.overview if draft else None, articles
     )
@@ -217,5 +222,6 @@ def synthesize(
         episodes=episodes,
         single_source=single,
         open_questions=list(dict.fromkeys(questions)),
+        alignment=aligned_groups(alignment),
     )
     return SynthesisOutcome(synthesis, error=error, calls=calls, warnings=warnings)
