@@ -40,7 +40,8 @@ _CURRENT = r"(?:still|remains?|remained|continues? to be|has not been|have not b
 STATES: tuple[tuple[str, str, str], ...] = (
     (
         "missing",
-        rf"\b{_CURRENT}\s+(?:\w+\s+){{0,2}}(?:missing|unaccounted for|at large|not (?:been )?found)",
+        rf"\b{_CURRENT}\s+(?:\w+\s+){{0,2}}"
+        r"(?:missing|unaccounted for|at large|not (?:been )?found)",
         r"\b(?:was|were|has been|have been|had been)\s+(?:\w+\s+){0,2}"
         r"(?:found|located|rescued|recovered alive|safe|arrested|captured|taken into custody)",
     ),
@@ -114,7 +115,7 @@ def _date_conflicts(alignment: Alignment) -> list[Conflict]:
             if key not in best or overlap > best[key][0]:
                 best[key] = (overlap, a, b)
     out = []
-    for overlap, a, b in sorted(best.values(), key=lambda t: (-t[0], t[1].text)):
+    for _, a, b in sorted(best.values(), key=lambda t: (-t[0], t[1].text)):
         topic = _topic(a, b, alignment.weight)
         if any(c.topic == topic for c in out):
             _join(out, topic, [a, b])
