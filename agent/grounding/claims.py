@@ -114,7 +114,7 @@ def _date_conflicts(alignment: Alignment) -> list[Conflict]:
             key = frozenset((a.article_id, b.article_id))
             if key not in best or overlap > best[key][0]:
                 best[key] = (overlap, a, b)
-    out = []
+    out: list[Conflict] = []
     for _, a, b in sorted(best.values(), key=lambda t: (-t[0], t[1].text)):
         topic = _topic(a, b, alignment.weight)
         if any(c.topic == topic for c in out):
@@ -173,11 +173,8 @@ def _status_conflicts(alignment: Alignment, articles: Sequence[Article]) -> list
                 subject = _subject(a, b, alignment.weight)
                 if subject <= 0:
                     continue
-                if best is None or (subject, a.text, b.text) > (
-                    best[0],
-                    best[1].text,
-                    best[2].text,
-                ):
+                rank = (subject, a.text, b.text)
+                if best is None or rank > (best[0], best[1].text, best[2].text):
                     best = (subject, a, b)
         if best is None:
             continue
@@ -215,8 +212,8 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def _order_note(a: Unit, b: Unit, by_id: dict[str, Article], state: str) -> str:
-    da = by_id.get(a.article_id).date if a.article_id in by_id else None
-    db = by_id.get(b.article_id).date if b.article_id in by_id else None
+    da = by_id[a.article_id].date if a.article_id in by_id else None
+    db = by_id[b.article_id].date if b.article_id in by_id else None
     if da and db and da != db:
         later = b if db > da else a
         when = max(da, db).isoformat()
