@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     pricing_file: Path | None = Field(
         default=None, description="JSON or TOML pricing table overriding the built-in one."
     )
+    allow_unpriced: bool = Field(
+        default=False,
+        description="With max_cost, run a model that has no price (its calls counted as "
+        "free); without it such a run is refused before any call.",
+    )
     run_dir: Path | None = Field(
         default=None, description="Save each finished article here; a rerun resumes."
     )
@@ -163,11 +168,6 @@ class Settings(BaseSettings):
         description="Let URL inputs reach loopback, private and link-local addresses. The "
         "CLI sets it (its user chose the URLs); for the API and chat tools it is off.",
     )
-    feed_limit: int = Field(default=10, gt=0, description="Items taken from each feed.")
-    article_max_tokens: int = Field(
-        default=700, gt=0, description="Completion token limit of a per-article call."
-    )
-    synthesis_max_tokens: int = Field(
     allow_paths: list[Path] | None = Field(
         default=None,
         description="Directories that file inputs must lie in (symlinks followed). None: any "
@@ -185,6 +185,11 @@ class Settings(BaseSettings):
         description="Skip a malformed line of a JSONL input (reported in the brief) instead "
         "of refusing the whole file.",
     )
+    feed_limit: int = Field(default=10, gt=0, description="Items taken from each feed.")
+    article_max_tokens: int = Field(
+        default=700, gt=0, description="Completion token limit of a per-article call."
+    )
+    synthesis_max_tokens: int = Field(
         default=700, gt=0, description="Completion token limit of the synthesis call."
     )
     max_chunks: int = Field(
@@ -276,17 +281,17 @@ class Settings(BaseSettings):
 
         return AddressPolicy(allow_private=self.fetch_private)
 
-    def run_options(self, on_progress: ProgressFn | None = None) -> RunOptions:
-        """The pipeline's RunOptions for these settings."""
-        from .pipeline.options import RunOptions
-
-        pricing = None
     def read_options(self) -> ReadOptions:
         """How local files are read under these settings (allowed directories, bad lines)."""
         from .ingest.read import ReadOptions
 
         return ReadOptions(roots=self.allow_paths, skip_bad_lines=self.skip_bad_lines)
 
+    def run_options(self, on_progress: ProgressFn | None = None) -> RunOptions:
+        """The pipeline's RunOptions for these settings."""
+        from .pipeline.options import RunOptions
+
+        pricing = None
         if self.pricing_file is not None:
             from .llm.pricing import load_pricing
 
@@ -299,6 +304,7 @@ class Settings(BaseSettings):
             max_chunks=self.max_chunks,
             max_cost=self.max_cost,
             max_tokens=self.max_tokens,
+            allow_unpriced=self.allow_unpriced,
             run_dir=self.run_dir,
             pricing=pricing,
             on_progress=on_progress,

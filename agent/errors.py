@@ -29,9 +29,14 @@ class ConfigError(NewsbriefError):
 
 
 class BudgetExceeded(NewsbriefError):
-    """The next call would go over --max-cost or --max-tokens."""
+    """The next call would go over --max-cost or --max-tokens.
+
+    `partial`: set by `complete_structured` to its result so far (the requests already sent
+    for the call and their tokens), so the refusal loses no count.
+    """
 
     exit_code = EXIT_BUDGET
+    partial: object | None = None
 
 
 def error_path(

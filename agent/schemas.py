@@ -238,6 +238,7 @@ ErrorKind = Literal[
     "empty",
     "refusal",
     "transport",
+    "auth",
     "budget",
     "replay_miss",
     "other",

@@ -203,3 +203,109 @@ def test_worst_case_counts_prompt_schema_and_reply_limit_and_calls_in_flight(fau
     worker.start()
     worker.join()
     assert budget.spent_tokens == 15 and not budget.exhausted
+
+
+# --------------------------------------------------------------------------- unpriced models
+
+UNPRICED = "meta-llama/Llama-3.1-70B-Instruct"  # on an OpenAI-compatible endpoint: not free
+
+
+@pytest.mark.parametrize("model", [UNPRICED, "my-local-model", "mystery-model"])
+def test_max_cost_refuses_to_start_with_a_model_that_has_no_price(fault_server, tmp_path, model):
+    server = fault_server(text_length=24)
+    out = tmp_path / "brief.json"
+    paths = write_inputs(tmp_path)
+    result = summarize(server, paths, out, "--model", model, "--max-cost", "0.000001")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsbrief: error: --max-cost"), lines
+    assert "--pricing" in lines[0] and "--allow-unpriced" in lines[0] and repr(model) in lines[0]
+    assert server.requests == [] and not out.exists()  # refused before any request
+
+
+def test_allow_unpriced_runs_it_as_free_and_a_pricing_file_makes_the_cap_hold(
+    fault_server, tmp_path
+):
+    paths = write_inputs(tmp_path)
+    server = fault_server(text_length=24)
+    out = tmp_path / "free.json"
+    result = summarize(
+        server, paths, out, "--model", UNPRICED, "--max-cost", "0.000001", "--allow-unpriced"
+    )
+    assert result.returncode == 0, result.stderr
+    brief = StoryBrief.model_validate_json(out.read_text())
+    assert len(server.requests) == 4 and brief.run.usage.cost_usd == 0
+    priced = [w for w in brief.run.warnings if "no price known" in w]
+    assert len(priced) == 1 and UNPRICED in priced[0]  # said once per run, not per call
+
+    pricing = tmp_path / "prices.json"
+    pricing.write_text(json.dumps({UNPRICED: {"input": 0.9, "output": 0.9}}))
+    server = fault_server(text_length=24)
+    out = tmp_path / "capped.json"
+    result = summarize(
+        server, paths, out, "--model", UNPRICED, "--max-cost", "0.000001", "--pricing", str(pricing)
+    )
+    assert result.returncode == 4, result.stderr  # priced now: the cap holds
+    assert server.requests == []
+    brief = StoryBrief.model_validate_json(out.read_text())
+    assert {a.error.kind for a in brief.articles} == {"budget"}
+
+
+def test_the_python_api_refuses_an_unpriced_model_under_max_cost(fault_server):
+    from agent.api import summarize as api_summarize
+    from agent.errors import ConfigError
+
+    server = fault_server(text_length=24)
+    texts = [{"text": t} for t in TEXTS]
+    common = dict(backend="openai", base_url=server.base_url, model=UNPRICED, cache=False)
+    with pytest.raises(ConfigError) as info:
+        api_summarize(texts, max_cost=0.5, **common)
+    assert "--pricing" in str(info.value) and "\n" not in str(info.value)
+    assert server.requests == []
+    brief = api_summarize(texts, max_cost=0.5, allow_unpriced=True, **common)
+    assert brief_status(brief) == "ok" and len(server.requests) == 4
+
+
+def test_a_backend_that_declares_its_calls_free_runs_under_max_cost_whatever_its_name():
+    from agent.llm.scripted import ScriptedBackend, draft_reply
+
+    articles = [make_article(t, index=i + 1, source=f"<{i}>") for i, t in enumerate(TEXTS[:2])]
+    backend = ScriptedBackend(
+        [draft_reply(a) for a in articles], respond=lambda r: "{}", model="gpt-4o"
+    )
+    brief = summarize_articles(articles, backend, RunOptions(concurrency=1, max_cost=1e-9))
+    assert not backend.priced and len(backend.requests) >= 2
+    assert [a.error for a in brief.articles] == [None, None] and brief.run.usage.cost_usd == 0
+    assert not any("budget" in w or "no price" in w for w in brief.run.warnings)
+
+
+def test_a_synthesis_stopped_by_the_budget_keeps_the_requests_it_had_sent():
+    """The synthesis gets an invalid reply and its re-ask is refused: the first request
+    stays counted (call record, error, tokens), like an article's."""
+    from agent.llm.scripted import ScriptedBackend, draft_reply
+
+    articles = [make_article(t, index=i + 1, source=f"<{i}>") for i, t in enumerate(TEXTS[:2])]
+
+    def run(limit: int | None) -> tuple[StoryBrief, ScriptedBackend]:
+        backend = ScriptedBackend([draft_reply(a) for a in articles], respond=lambda r: "{no")
+        options = RunOptions(concurrency=1, max_tokens=limit)
+        return summarize_articles(articles, backend, options), backend
+
+    def synthesis_sent(limit: int) -> bool:
+        return any(c.purpose == "synthesis" for c in run(limit)[0].run.calls)
+
+    unlimited, _ = run(None)
+    assert unlimited.synthesis_error.kind == "invalid_json"  # 3 attempts without a budget
+    spent = sum(c.usage.prompt_tokens + c.usage.completion_tokens for c in unlimited.run.calls)
+    low, high = 1, 10 * spent
+    while low < high:  # the smallest budget that lets the synthesis send its first request
+        middle = (low + high) // 2
+        low, high = (low, middle) if synthesis_sent(middle) else (middle + 1, high)
+    brief, backend = run(low)
+    error = brief.synthesis_error
+    assert [a.error for a in brief.articles] == [None, None]
+    assert error.kind == "budget" and error.attempts == 1 and error.usage.prompt_tokens > 0
+    synthesis = [c for c in brief.run.calls if c.purpose == "synthesis"]
+    assert len(synthesis) == 1 and synthesis[0].attempts == 1 and not synthesis[0].ok
+    assert sum(c.attempts for c in brief.run.calls) == len(backend.requests) == 3
+    assert synthesis[0].usage == error.usage and brief_status(brief) == "budget"

@@ -8,9 +8,12 @@ are cut short (retry_initial_wait 0.05 s) so the suite stays fast."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from agent.ingest.article import make_article
@@ -241,3 +244,168 @@ def test_cli_exits_3_when_an_article_fails_and_keeps_the_rest(fault_server, tmp_
     assert brief.articles[0].error is None and brief.articles[1].error.kind == "schema"
     assert brief.synthesis_error is None and brief.run.retries == 1 and brief.run.reasks == 2
     assert json.loads(out.read_text())["articles"][1]["error"]["attempts"] == 3
+
+
+# --------------------------------------------------------------------------- refused API key
+
+PLANTED = "sk-PLANTED-auth-test-0123456789"
+
+
+def summarize_cli(server_url: str, folder: Path, n: int, *options: str, key: str = PLANTED):
+    paths = []
+    for i in range(n):
+        path = folder / f"{i}.txt"
+        path.write_text(invented(i), encoding="utf-8")
+        paths.append(str(path))
+    out = folder / "brief.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "summarize",
+            *paths,
+            "--backend",
+            "openai",
+            "--base-url",
+            server_url,
+            "--model",
+            "fault-model",
+            "--no-cache",
+            "--out",
+            str(out),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "OPENAI_API_KEY": key},
+    )
+    brief = StoryBrief.model_validate_json(out.read_text()) if out.is_file() else None
+    return result, brief
+
+
+def test_a_refused_api_key_stops_the_run_at_once(fault_server, tmp_path):
+    server = fault_server(default="401")  # every request: 401, echoing the key it was sent
+    result, brief = summarize_cli(server.base_url, tmp_path, 5, "--concurrency", "1")
+    assert result.returncode == 3, result.stderr
+    assert len(chats(server)) == 1  # no further article and no synthesis was sent
+    assert "Traceback" not in result.stderr and PLANTED not in result.stderr
+    refused = [line for line in result.stderr.splitlines() if "refused the API key" in line]
+    assert len(refused) == 1 and refused[0].startswith("newsbrief: error: ")
+    assert "HTTP 401" in refused[0] and "OPENAI_API_KEY" in refused[0]
+    errors = [a.error for a in brief.articles]
+    assert [e.kind for e in errors] == ["auth"] * 5
+    assert [e.attempts for e in errors] == [1, 0, 0, 0, 0]  # not retried; the rest not sent
+    assert all(e.message.startswith("not sent: ") for e in errors[1:])
+    assert all(a.summary_origin == "code" and a.key_points for a in brief.articles)
+    assert brief.synthesis_error is not None and brief.synthesis_error.kind == "auth"
+    assert [(c.purpose, c.attempts) for c in brief.run.calls] == [("article:a1", 1)]
+    assert PLANTED not in brief.model_dump_json()
+    assert any("model calls stopped" in w for w in brief.run.warnings)
+
+
+def test_with_concurrent_workers_each_sends_at_most_the_request_it_had_in_flight(
+    fault_server, tmp_path
+):
+    server = fault_server(default="401")
+    result, brief = summarize_cli(server.base_url, tmp_path, 8, "--concurrency", "3")
+    assert result.returncode == 3, result.stderr
+    assert 1 <= len(chats(server)) <= 3 and brief.synthesis_error.kind == "auth"
+    assert {a.error.kind for a in brief.articles} == {"auth"}
+    assert sum(a.error.attempts for a in brief.articles) == len(chats(server))
+
+
+def test_a_403_is_an_auth_error_too(tmp_path):
+    """The fault server has no 403 step: a minimal real HTTP server answers every request so."""
+    seen: list[str] = []
+
+    class Forbidden(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(self.path)
+            body = b'{"error": {"message": "Project does not have access", "type": "forbidden"}}'
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Forbidden)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+        result, brief = summarize_cli(url, tmp_path, 3, "--concurrency", "1")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.returncode == 3, result.stderr
+    assert len(seen) == 1 and "HTTP 403" in result.stderr and "Traceback" not in result.stderr
+    assert [a.error.kind for a in brief.articles] == ["auth"] * 3
+
+
+# --------------------------------------------------------------------------- counting requests
+
+
+def per_target(server) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for request in chats(server):
+        counts[target(request)] = counts.get(target(request), 0) + 1
+    return counts
+
+
+def test_attempts_equal_the_requests_the_server_saw_when_every_request_fails(fault_server):
+    server = fault_server(default="500")
+    # the default modes: json_schema first, so the first call's second 500 reads as the endpoint
+    # rejecting json_schema and it goes on in json_object (2 + 5 requests); the others start there
+    backend = OpenAIBackend(
+        "fault-model",
+        base_url=server.base_url,
+        api_key="sk-test-faults",
+        timeout=2,
+        retry_initial_wait=0.01,
+        max_retry_wait=0.05,
+    )
+    brief = summarize_articles(articles(3), backend, RunOptions(concurrency=1))
+    seen = per_target(server)
+    assert seen == {"a1": 7, "a2": 5, "a3": 5, "synthesis": 5}
+    for article in brief.articles:
+        error = article.error
+        assert error.kind == "transport" and error.attempts == seen[article.article_id]
+        assert f"gave up after {error.attempts} attempt(s): HTTP 500" in error.message
+    assert brief.synthesis_error.attempts == seen["synthesis"]
+    calls = {c.purpose.split(":")[-1]: c for c in brief.run.calls}
+    assert {name: c.attempts for name, c in calls.items()} == seen
+    # every request but the first of each call and of the one mode fallback was a retry
+    assert [c.transport_retries for c in brief.run.calls] == [5, 4, 4, 4]
+    assert brief.run.retries == sum(seen.values()) - len(calls) - 1 == 17
+    assert brief.run.reasks == 0
+
+
+def test_cli_counts_agree_with_the_server_under_retries_and_reasks(fault_server, tmp_path):
+    fast_429 = {"kind": "429", "retry_after": 0}
+    a2_steps = ["invalid_json", fast_429, fast_429]  # then "ok": 4 requests, 1 re-ask, 2 retries
+
+    def script(body: dict, n: int):
+        who = target({"json": body})
+        if who == "a1":
+            return fast_429  # every request: the call gives up after 5
+        if who == "a2" and a2_steps:
+            return a2_steps.pop(0)
+        return "ok"
+
+    server = fault_server(script, text_length=TEXT_LENGTH)
+    result, brief = summarize_cli(server.base_url, tmp_path, 3, "--concurrency", "1")
+    assert result.returncode == 3, result.stderr
+    seen = per_target(server)
+    calls = {c.purpose.split(":")[-1]: c for c in brief.run.calls}
+    assert {name: c.attempts for name, c in calls.items()} == seen
+    assert seen == {"a1": 5, "a2": 4, "a3": 1, "synthesis": 1}
+    assert brief.articles[0].error.attempts == 5
+    assert "gave up after 5 attempt(s)" in brief.articles[0].error.message
+    assert (calls["a2"].transport_retries, calls["a2"].reasks) == (2, 1)
+    assert brief.run.retries == 4 + 2 and brief.run.reasks == 1

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import ConfigError
-from agent.llm.pricing import DEFAULT_PRICES, estimate_cost, load_pricing, pricing_warning
+from agent.llm.base import Completion
+from agent.llm.openai_backend import OpenAIBackend
+from agent.llm.pricing import (
+    DEFAULT_PRICES,
+    call_cost,
+    estimate_cost,
+    has_price,
+    load_pricing,
+    pricing_warning,
+)
+from agent.llm.scripted import ScriptedBackend
 
 
 def test_known_model_costs_per_million_tokens():
@@ -18,12 +28,36 @@ def test_known_model_costs_per_million_tokens():
     assert estimate_cost("gpt-4o-mini-2024-07-18", 1_000_000, 0) == pytest.approx(prices["input"])
 
 
-def test_local_and_unknown_models_cost_nothing():
-    assert estimate_cost("SmolLM2-135M-Instruct-Q4_1", 10_000, 10_000) == 0
-    assert pricing_warning("SmolLM2-135M-Instruct-Q4_1") is None
+def test_unknown_models_cost_nothing_and_are_warned_about():
     assert estimate_cost("mystery-model", 10_000, 10_000) == 0
     assert "mystery-model" in pricing_warning("mystery-model")
-    assert pricing_warning("gpt-4.1") is None
+    assert pricing_warning("gpt-4.1") is None and has_price("gpt-4.1")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "meta-llama/Llama-3.1-70B-Instruct",  # a "/" once made any model free
+        "my-local-model",  # and so did "local", "fault", "smollm", ".gguf" in the name
+        "SmolLM2-135M-Instruct-Q4_1.gguf",
+        "fault-model",
+    ],
+)
+def test_a_models_name_never_makes_it_free(model):
+    assert not has_price(model) and model in pricing_warning(model)
+    assert has_price(model, {**DEFAULT_PRICES, model: {"input": 1.0, "output": 1.0}})
+
+
+def test_whether_calls_cost_money_is_the_backends_declared_capability():
+    reply = Completion(text="{}", prompt_tokens=1_000_000, completion_tokens=0)
+    priced = OpenAIBackend("gpt-4o", base_url="http://127.0.0.1:9/v1", api_key="sk-test-x")
+    assert priced.priced and call_cost(priced, reply) == pytest.approx(
+        DEFAULT_PRICES["gpt-4o"]["input"]
+    )
+    cached = Completion(text="{}", prompt_tokens=1_000_000, cache_hit=True)
+    assert call_cost(priced, cached) == 0  # a reply from the response cache costs nothing
+    free = ScriptedBackend(["{}"], model="gpt-4o")  # a priced name on a free backend
+    assert not free.priced and call_cost(free, reply) == 0
 
 
 def test_load_pricing_json_and_toml_merge_over_defaults(tmp_path):

@@ -117,7 +117,7 @@ def test_transport_failures_and_a_401_echoing_the_key_leak_nothing(fault_server,
     assert_no_key_anywhere(result, tmp_path / "faults")
     brief = StoryBrief.model_validate_json((tmp_path / "faults" / "brief.json").read_text())
     kinds = [a.error.kind if a.error else None for a in brief.articles]
-    assert kinds == ["transport", "other"]
+    assert kinds == ["transport", "auth"]  # a 401 is an auth error: it stops the run
     assert (
         "HTTP 401" in brief.articles[1].error.message and "***" in brief.articles[1].error.message
     )

@@ -106,7 +106,8 @@ def test_429_honours_retry_after(fault_server):
     started = time.monotonic()
     result = complete_structured(backend_for(server), MESSAGES, Reply)
     elapsed = time.monotonic() - started
-    assert result.value is not None and result.transport_retries == 1 and result.attempts == 1
+    assert result.value is not None and result.transport_retries == 1
+    assert result.attempts == len(server.requests) == 2  # attempts: every request sent
     assert elapsed >= 0.95
 
 
@@ -125,7 +126,8 @@ def test_server_errors_and_drops_are_retried(fault_server, script):
     server = fault_server(script)
     result = complete_structured(backend_for(server), MESSAGES, Reply)
     assert result.value is not None and result.error is None
-    assert result.transport_retries == len(script) - 1 and result.attempts == 1
+    assert result.transport_retries == len(script) - 1
+    assert result.attempts == len(server.requests) == len(script)  # every request sent
 
 
 def test_hang_times_out_then_retries(fault_server):
@@ -145,12 +147,14 @@ def test_persistent_500_is_a_transport_error_without_the_key(fault_server):
     assert err.kind == "transport" and "HTTP 500" in err.message and "\n" not in err.message
     assert "Traceback" not in err.message and PLANTED_KEY not in err.message
     assert len(server.requests) == 3 and result.transport_retries == 2
+    assert result.attempts == err.attempts == 3 and "gave up after 3 attempt(s)" in err.message
 
 
 def test_auth_error_echoing_the_key_is_scrubbed(fault_server):
     server = fault_server(default="401")
     result = complete_structured(backend_for(server), MESSAGES, Reply)
-    assert result.error.kind == "other" and "HTTP 401" in result.error.message
+    assert result.error.kind == "auth" and "HTTP 401" in result.error.message
+    assert "refused the API key" in result.error.message and result.error.attempts == 1
     assert PLANTED_KEY not in result.error.model_dump_json() and len(server.requests) == 1
 
 

@@ -61,6 +61,13 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         help="where the response cache lives (default: the user cache directory, "
         "e.g. ~/.cache/newsbrief)",
     )
+    group.add_argument(
+        "--allow-unpriced",
+        action="store_true",
+        default=None,
+        help="with --max-cost, run a model that has no price (its calls counted as free); "
+        "without it such a run is refused: give the price with --pricing FILE",
+    )
 
 
 # CLI option (argparse dest) -> Settings field; options left unset fall through to the
@@ -80,6 +87,7 @@ _OPTION_FIELDS = {
     "max_cost": "max_cost",
     "max_tokens": "max_tokens",
     "pricing": "pricing_file",
+    "allow_unpriced": "allow_unpriced",
     "run_dir": "run_dir",
 }
 

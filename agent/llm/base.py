@@ -50,15 +50,33 @@ class Completion:
 
 
 class BackendError(Exception):
-    """Base class of every error a backend raises."""
+    """Base class of every error a backend raises.
+
+    `requests`: how many requests `complete` sent before giving up (transport retries
+    included; 0 when nothing was sent), so callers can count every request the endpoint saw.
+    """
+
+    def __init__(self, message: str = "", requests: int = 1):
+        super().__init__(message)
+        self.requests = requests
 
 
 class TransportError(BackendError):
     """The endpoint could not be reached or kept failing after the retries."""
 
-    def __init__(self, message: str, attempts: int = 1):
-        super().__init__(message)
-        self.attempts = attempts
+    def __init__(self, message: str = "", attempts: int = 1):
+        super().__init__(message, requests=attempts)
+
+    @property
+    def attempts(self) -> int:
+        """The requests sent (the first and every retry)."""
+        return self.requests
+
+
+class AuthError(BackendError):
+    """The endpoint refused the credentials (HTTP 401 or 403): no request can succeed, so a
+    run stops its model calls at once. Never retried.
+    """
 
 
 class ReplayMiss(BackendError):

@@ -2,7 +2,9 @@
 
 The client is made with `max_retries=0`: this module retries transport failures itself
 with tenacity (connection errors, timeouts, 429, 5xx), with exponential backoff and jitter,
-honouring `Retry-After` / `retry-after-ms` up to `max_retry_wait` seconds.
+honouring `Retry-After` / `retry-after-ms` up to `max_retry_wait` seconds. A 401 or 403 is
+an `AuthError` at once (never retried: the key or the endpoint is wrong, and asking again
+with it cannot help). Every error raised carries `requests`, the HTTP requests sent.
 
 Structured-output modes and how a refused mode is recognised (so `complete_structured`
 falls back instead of retrying):
@@ -34,7 +36,15 @@ import openai
 from tenacity import RetryCallState, Retrying, stop_after_attempt
 
 from ..errors import ConfigError
-from .base import BackendError, Completion, ModeRejected, Request, StructuredMode, TransportError
+from .base import (
+    AuthError,
+    BackendError,
+    Completion,
+    ModeRejected,
+    Request,
+    StructuredMode,
+    TransportError,
+)
 from .schema_tools import grammar_schema, strict_schema
 
 log = logging.getLogger(__name__)
@@ -163,6 +173,8 @@ class OpenAIBackend:
             response = retrying(self._client.chat.completions.create, **kwargs)
         except openai.APIError as err:
             raise self._translate(err, request.mode, retries + 1) from None
+        except openai.OpenAIError as err:  # e.g. a reply the client could not parse
+            raise BackendError(self._clean(str(err)), requests=retries + 1) from None
         return self._completion(response, retries)
 
     def _completion(self, response: Any, retries: int) -> Completion:
@@ -216,12 +228,15 @@ class OpenAIBackend:
         return min(self.max_retry_wait, backoff + random.uniform(0, backoff / 2))  # jitter
 
     def _translate(self, err: openai.APIError, mode: str, attempts: int) -> BackendError:
+        """The error to raise after `attempts` requests ended with `err`."""
         what = self._describe(err)
         if self._is_mode_rejection(err, mode, attempts):
-            return ModeRejected(f"endpoint rejected structured mode {mode}: {what}")
+            return ModeRejected(f"endpoint rejected structured mode {mode}: {what}", attempts)
         if self._is_transient(err):
-            return TransportError(f"gave up after {attempts} attempt(s): {what}", attempts)
-        return BackendError(what)
+            return TransportError(what, attempts)
+        if isinstance(err, openai.APIStatusError) and err.status_code in (401, 403):
+            return AuthError(f"the endpoint refused the API key: {what}", attempts)
+        return BackendError(what, attempts)
 
     def _describe(self, err: openai.APIError) -> str:
         where = _safe_url(self.base_url) if self.base_url else "the OpenAI API"

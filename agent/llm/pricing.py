@@ -3,8 +3,14 @@
 Prices are US dollars per one million tokens, as published list prices at the time of
 writing (standard tier, no batch or cached-input discount). They change: override them with
 `--pricing FILE` (JSON or TOML: `{"model": {"input": X, "output": Y}}`), which is merged
-over this table. Local models cost nothing; a model missing from the table is counted as
-free and `pricing_warning` says so.
+over this table.
+
+Whether calls cost money at all is the backend's declared `priced` capability, never read
+from the model's name: the embedded model, replay and scripted backends are free, and so is
+a reply from the response cache; a priced backend (the openai one, whatever endpoint it
+talks to) is priced from the table. A model missing from the table is counted as free with
+a warning (`pricing_warning`), and a `--max-cost` run refuses to start with it
+(`agent.pipeline.budget.check_priced`) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -30,14 +36,6 @@ DEFAULT_PRICES: PriceTable = {
     "gpt-3.5-turbo": {"input": 0.50, "output": 1.50},
 }
 
-# Model names that run on this machine and cost nothing.
-LOCAL_MARKERS = ("smollm", ".gguf", "local", "llama.cpp", "replay", "fault")
-
-
-def is_local_model(model: str) -> bool:
-    name = model.lower()
-    return any(marker in name for marker in LOCAL_MARKERS) or os.sep in model
-
 
 def _lookup(model: str, table: PriceTable) -> dict[str, float] | None:
     """Exact name first, then the longest table name the model starts with
@@ -49,10 +47,15 @@ def _lookup(model: str, table: PriceTable) -> dict[str, float] | None:
     return table[max(prefixes, key=len)] if prefixes else None
 
 
+def has_price(model: str, table: PriceTable | None = None) -> bool:
+    """Whether the table (default: the built-in one) prices `model`."""
+    return _lookup(model, table if table is not None else DEFAULT_PRICES) is not None
+
+
 def estimate_cost(
     model: str, prompt_tokens: int, completion_tokens: int, table: PriceTable | None = None
 ) -> float:
-    """Estimated cost in USD of one call (0.0 for local or unknown models)."""
+    """Estimated cost in USD of one call at the table's prices (0.0 for a model it lacks)."""
     prices = _lookup(model, table if table is not None else DEFAULT_PRICES)
     if prices is None:
         return 0.0
@@ -72,8 +75,8 @@ def call_cost(backend: Backend, completion: Completion, table: PriceTable | None
 
 
 def pricing_warning(model: str, table: PriceTable | None = None) -> str | None:
-    """A one-line warning when `model` has no price (and is not local), else None."""
-    if is_local_model(model) or _lookup(model, table if table is not None else DEFAULT_PRICES):
+    """A one-line warning when `model` has no price, else None (ask only for priced backends)."""
+    if has_price(model, table):
         return None
     return (
         f"no price known for model {model!r}: its cost is counted as 0 (add it with --pricing FILE)"

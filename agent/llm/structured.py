@@ -5,7 +5,14 @@ backend's `modes` best first; a `ModeRejected` drops that mode from the backend 
 rest of the run. A reply that is not JSON, fails validation, stops at the token limit, is
 empty or is a refusal is re-asked with the problem spelled out (prompt `repair`), a bounded
 number of times. Transport failures are the backend's to retry; when they persist the
-result carries a `ModelError(kind="transport")`. Every attempt's tokens count.
+result carries a `ModelError(kind="transport")`; a refused API key (`AuthError`) ends the
+call at once with `kind="auth"`. Every attempt's tokens count.
+
+Counting: `attempts` is every request sent for the call (each HTTP request of the openai
+backend: the first, each transport retry, each request in a structured mode the endpoint then
+rejected, each re-ask; a reply from the response cache counts as one), so it equals what the
+endpoint saw. `transport_retries` and `reasks` say how many of them were retries after a
+transport failure and re-asks after an invalid reply.
 
 With `lenient=True`, replies are coerced before validation in ways that lose nothing the
 schema allows: lists cut to their `maxItems`, strings to their `maxLength`, unknown keys
@@ -28,6 +35,7 @@ from ..errors import BudgetExceeded, validation_lines
 from ..prompts.loader import load_prompt
 from ..schemas import ErrorKind, ModelError, Usage
 from .base import (
+    AuthError,
     Backend,
     BackendError,
     Completion,
@@ -37,7 +45,7 @@ from .base import (
     Request,
     TransportError,
 )
-from .pricing import PriceTable, call_cost, pricing_warning
+from .pricing import PriceTable, call_cost
 from .salvage import salvage_truncated_object
 from .schema_tools import compact_schema, resolve
 
@@ -53,7 +61,7 @@ __all__ = ["StructuredResult", "complete_structured", "parse_json_object", "coer
 class StructuredResult:
     value: BaseModel | None
     error: ModelError | None
-    attempts: int = 0
+    attempts: int = 0  # requests sent (see the module docstring)
     reasks: int = 0
     transport_retries: int = 0
     usage: Usage = field(default_factory=Usage)
@@ -291,8 +299,9 @@ class _Run:
     started: float = field(default_factory=time.monotonic)
 
     def count(self, request: Request, completion: Completion) -> None:
+        """A reply arrived: it took one request plus the transport retries before it."""
         r = self.result
-        r.attempts += 1
+        r.attempts += 1 + completion.transport_retries
         r.transport_retries += completion.transport_retries
         r.cache_hits += int(completion.cache_hit)
         r.finish_reason = completion.finish_reason
@@ -307,14 +316,19 @@ class _Run:
             )
         )
 
-    def fail(self, kind: ErrorKind, message: str, attempts: int | None = None) -> StructuredResult:
+    def count_failed(self, err: BackendError) -> None:
+        """A backend error: the requests it sent count, the repeats among them as retries."""
+        self.result.attempts += err.requests
+        self.result.transport_retries += max(0, err.requests - 1)
+
+    def fail(self, kind: ErrorKind, message: str) -> StructuredResult:
         r = self.result
         last = r.last_text[:LAST_OUTPUT_CHARS] if r.last_text else None
         line = " ".join(message.split())[:400]
         r.error = ModelError(
             kind=kind,
             message=line,
-            attempts=r.attempts if attempts is None else attempts,
+            attempts=r.attempts,
             last_output=last,
             usage=r.usage,
         )  # type: ignore[arg-type]
@@ -344,7 +358,9 @@ def complete_structured(
     """Ask `backend` for a `model_cls` instance; never raises for model or transport failures.
 
     `before_call(request)` runs before every call and may raise `BudgetExceeded`, which
-    propagates; `after_call(request, completion)` runs after every call that returned.
+    propagates with the result so far in its `partial` attribute (the requests already
+    sent and their tokens); `after_call(request, completion)` runs after every call that
+    returned.
     `schema` narrows the JSON Schema sent with the request (e.g. enums of valid ids); the
     reply is still validated by `model_cls`. `modes` carries the modes refused earlier in
     the same run (see `ModeState`); without it, this call starts from the declared modes.
@@ -352,8 +368,6 @@ def complete_structured(
     modes = modes if modes is not None else ModeState(backend.modes)
     schema = schema or model_cls.model_json_schema()
     run = _Run(StructuredResult(value=None, error=None), backend, pricing)
-    if backend.priced and (note := pricing_warning(backend.model, pricing)):
-        run.result.warnings.append(note)
     conversation: list[dict[str, str]] | None = None  # set once a re-ask is under way
     refusals = 0
     while True:
@@ -368,10 +382,15 @@ def complete_structured(
             temperature=temperature,
         )
         if before_call is not None:
-            before_call(request)
+            try:
+                before_call(request)
+            except BudgetExceeded as exc:
+                exc.partial = run.finish()
+                raise
         try:
             completion = backend.complete(request)
         except ModeRejected as err:
+            run.count_failed(err)
             run.result.warnings.append(
                 f"structured mode {mode} rejected by the endpoint, falling back ({_short(err)})"
             )
@@ -381,14 +400,16 @@ def complete_structured(
                 )
             continue
         except TransportError as err:
-            run.result.transport_retries += max(0, err.attempts - 1)
-            return run.fail("transport", str(err), run.result.attempts + 1)
-        except ReplayMiss as err:
+            run.count_failed(err)
+            return run.fail("transport", f"gave up after {run.result.attempts} attempt(s): {err}")
+        except AuthError as err:
+            run.count_failed(err)
+            return run.fail("auth", str(err))
+        except ReplayMiss as err:  # nothing was sent: the recordings have no answer
             return run.fail("replay_miss", str(err))
-        except BudgetExceeded:
-            raise
         except BackendError as err:
-            return run.fail("other", str(err), run.result.attempts + 1)
+            run.count_failed(err)
+            return run.fail("other", str(err))
         run.count(request, completion)
         if after_call is not None:
             after_call(request, completion)

@@ -7,6 +7,11 @@ reservation ends when it returns (`after_call`), when the same thread asks again
 `release()` (the pipeline calls it when an article or the synthesis is over, so a call that
 failed in transport does not keep its reservation). A refused call raises `BudgetExceeded`;
 the pipeline keeps what is done and gives the rest code-only briefs marked `budget`.
+
+Prices come from the pricing table for backends that declare `priced` (the openai backend);
+the calls of other backends (embedded model, replay, scripted) and cache hits cost nothing,
+whatever the model is called. A `--max-cost` run on a priced backend whose model has no price
+is refused before any call (`check_priced`) unless `allow_unpriced` says to count it as free.
 """
 
 from __future__ import annotations
@@ -15,9 +20,29 @@ import json
 import threading
 from typing import Any
 
-from ..errors import BudgetExceeded
+from ..errors import BudgetExceeded, ConfigError
 from ..llm.base import Backend, Completion, Request
-from ..llm.pricing import estimate_cost
+from ..llm.pricing import call_cost, estimate_cost, has_price
+
+
+def check_priced(
+    backend: Backend | None,
+    max_cost: float | None,
+    pricing: dict[str, Any] | None,
+    allow_unpriced: bool = False,
+) -> None:
+    """Raise ConfigError when `max_cost` could not hold: the backend's calls cost money but
+    its model has no price (it would be counted as free, so no cap would ever be reached).
+    """
+    if max_cost is None or backend is None or not backend.priced or allow_unpriced:
+        return
+    if has_price(backend.model, pricing):
+        return
+    raise ConfigError(
+        f"--max-cost needs a price for model {backend.model!r}, which the price table lacks: "
+        'give one with --pricing FILE ({"MODEL": {"input": USD, "output": USD}} per million '
+        "tokens), or pass --allow-unpriced to run it with its calls counted as free"
+    )
 
 
 class Budget:
@@ -51,6 +76,8 @@ class Budget:
         if request.schema is not None and request.mode != "prompted":
             prompt += self.backend.count_tokens(json.dumps(request.schema, separators=(",", ":")))
         tokens = prompt + request.max_tokens
+        if not self.backend.priced:
+            return tokens, 0.0
         return tokens, estimate_cost(self.backend.model, prompt, request.max_tokens, self.pricing)
 
     def before_call(self, request: Request) -> None:
@@ -99,9 +126,7 @@ class Budget:
     def after_call(self, request: Request, completion: Completion) -> None:
         if self.backend is None:
             return
-        cost = estimate_cost(
-            self.backend.model, completion.prompt_tokens, completion.completion_tokens, self.pricing
-        )
+        cost = call_cost(self.backend, completion, self.pricing)
         with self._lock:
             self._reserved.pop(threading.get_ident(), None)
             self.spent_tokens += completion.prompt_tokens + completion.completion_tokens

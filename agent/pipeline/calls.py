@@ -1,15 +1,17 @@
 """Model-call accounting shared by the article and synthesis steps: call records, the re-ask
-reserve and the per-chunk meter.
+reserve, the per-chunk meter, and the gate that stops a run's calls once the endpoint has
+refused the API key.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import BudgetExceeded
-from ..llm.base import Backend, Completion, Request
+from ..llm.base import AuthError, Backend, Completion, Request, StructuredMode
 from ..llm.pricing import call_cost
 from ..llm.schema_tools import compact_schema
 from ..llm.structured import (
@@ -78,26 +80,77 @@ class Meter:
             self.after_call(request, completion)
 
     def stopped(self, exc: BudgetExceeded) -> StructuredResult:
-        """The result of a chunk refused by the budget after `attempts` calls."""
+        """The result of a chunk refused by the budget: the requests it had sent (from the
+        exception's `partial` result when `complete_structured` set it) and their tokens.
+        """
+        partial = exc.partial if isinstance(exc.partial, StructuredResult) else None
+        attempts = partial.attempts if partial is not None else self.attempts
         error = ModelError(
             kind="budget",
             message=str(exc),
-            attempts=self.attempts,
+            attempts=attempts,
             usage=self.usage,
             last_output=(self.last.text or None) if self.last else None,
         )
         return StructuredResult(
             value=None,
             error=error,
-            attempts=self.attempts,
-            reasks=max(0, self.attempts - 1),
+            attempts=attempts,
+            reasks=partial.reasks if partial is not None else max(0, self.attempts - 1),
+            transport_retries=partial.transport_retries if partial is not None else 0,
             usage=self.usage,
             finish_reason=self.last.finish_reason if self.last else None,
+            seconds=partial.seconds if partial is not None else 0.0,
+            cache_hits=partial.cache_hits if partial is not None else 0,
+            warnings=list(partial.warnings) if partial is not None else [],
         )
 
 
 def calls_made(result: StructuredResult) -> int:
-    """Model calls of one chunk: the replies, or for a transport failure every request sent."""
-    if result.error is not None and result.error.kind == "transport":
-        return result.attempts + result.transport_retries + 1
+    """Requests sent for one chunk (`StructuredResult.attempts`: retries, rejected structured
+    modes and re-asks included).
+    """
     return result.attempts
+
+
+class CallGate:
+    """The run's backend behind a gate: once the endpoint refused the API key (`AuthError`,
+    HTTP 401/403), no further request is sent in this run, from any thread: `complete`
+    raises `AuthError` with `requests=0` at once. Everything else is the inner backend's.
+    Lifetime: one run (the next run, with the same backend object, asks again).
+    """
+
+    def __init__(self, inner: Backend):
+        self.inner = inner
+        self.name = inner.name
+        self.priced = inner.priced
+        self.context_tokens = inner.context_tokens
+        self.concurrency_safe = inner.concurrency_safe
+        self.refused: str | None = None  # the first refusal, once there is one
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    @model.setter
+    def model(self, value: str) -> None:
+        self.inner.model = value
+
+    @property
+    def modes(self) -> tuple[StructuredMode, ...]:
+        return tuple(self.inner.modes)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def complete(self, request: Request) -> Completion:
+        if self.refused is not None:
+            raise AuthError(f"not sent: {self.refused} (earlier in this run)", requests=0)
+        try:
+            return self.inner.complete(request)
+        except AuthError as err:
+            with self._lock:
+                if self.refused is None:
+                    self.refused = str(err)
+            raise

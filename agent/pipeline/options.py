@@ -21,6 +21,7 @@ class RunOptions:
     max_chunks: int = 8
     max_cost: float | None = None
     max_tokens: int | None = None
+    allow_unpriced: bool = False  # with max_cost: run a model the price table lacks, as free
     run_dir: Path | None = None
     pricing: dict[str, Any] | None = None
     on_progress: ProgressFn | None = None

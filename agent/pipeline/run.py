@@ -4,10 +4,16 @@
 verifies each draft, synthesises across sources and adds code's cross-checks. With
 `backend=None` it runs the no-model extractive mode (lead sentences and code extraction),
 which is also the evaluation baseline.
+
+A run stops its model calls early in two cases, keeping what is done and giving the rest
+code-only briefs: a budget (`--max-cost` / `--max-tokens`, errors of kind `budget`) and an
+endpoint that refuses the API key (HTTP 401/403: kind `auth`; the first refusal closes the
+run's `CallGate`, so no other request is sent, and one line is logged to stderr).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +24,8 @@ from ..grounding.article import finalize_article
 from ..grounding.citations import cited_sentences
 from ..grounding.duplicates import find_duplicates
 from ..llm.base import Backend, ModeState
+from ..llm.pricing import pricing_warning
+from ..llm.structured import StructuredResult
 from ..prompts.loader import load_prompt
 from ..schemas import (
     Article,
@@ -28,12 +36,16 @@ from ..schemas import (
     StoryBrief,
     Usage,
 )
+from . import injection
 from .article import Job, budget_error, make_job, process_article
-from .budget import Budget
+from .budget import Budget, check_priced
+from .calls import CallGate, call_record
 from .options import ArticleResult, RunOptions
 from .rundir import RunDir
 from .synthesis import SynthesisOutcome, synthesize
 from .workers import in_threads
+
+log = logging.getLogger("newsbrief.run")
 
 
 def _notify(options: RunOptions, event: str, **info: Any) -> None:
@@ -51,14 +63,29 @@ def _run_articles(
 ) -> dict[str, ArticleResult]:
     results: dict[str, ArticleResult] = {}
     workers = 1 if backend is None or not backend.concurrency_safe else max(1, options.concurrency)
-    for job, result in in_threads(
-        jobs, lambda j: process_article(j, backend, options, budget, modes), workers
-    ):
+
+    def work(job: Job) -> ArticleResult:
+        if isinstance(backend, CallGate) and backend.refused is not None:
+            return _not_sent(job, backend.refused)
+        result = process_article(job, backend, options, budget, modes)
+        error = result.brief.error
+        if error is not None and error.kind == "auth":  # drop the requests the gate held back
+            result.calls = [c for c in result.calls if c.attempts > 0]
+        return result
+
+    for job, result in in_threads(jobs, work, workers):
         results[job.article.id] = result
         if run_dir is not None and result.brief.error is None:
             run_dir.save_article(job.article, result.brief, result.calls, result.warnings)
         _notify(options, "article_done", article_id=job.article.id, ok=result.brief.error is None)
     return results
+
+
+def _not_sent(job: Job, refused: str) -> ArticleResult:
+    """A code-only brief for an article not sent because the endpoint refused the API key."""
+    error = ModelError(kind="auth", message=f"not sent: {refused}", attempts=0)
+    warnings = [injection.warning(job.article, job.suspects)] if job.suspects else []
+    return ArticleResult(finalize_article(job.view, None, error, job.flags), [], warnings)
 
 
 def _duplicates(articles: list[Article]) -> tuple[dict[str, str], list[str]]:
@@ -79,14 +106,35 @@ def summarize_articles(
     """Run the whole pipeline. Model failures never raise: they are recorded in the brief.
 
     `failed_inputs` are inputs that gave no article (a page that did not fetch); they are
-    kept in the run metadata and make the brief partial.
+    kept in the run metadata and make the brief partial. Raises `ConfigError` before any
+    model call for a `max_cost` the run could not keep (a priced backend whose model has no
+    price, unless `allow_unpriced`) and for a run directory in use by another run.
     """
     options = options or RunOptions()
+    check_priced(backend, options.max_cost, options.pricing, options.allow_unpriced)
+    run_dir = RunDir(options.run_dir, backend, options) if options.run_dir else None
+    try:
+        return _summarize(articles, backend, options, failed_inputs, run_dir)
+    finally:
+        if run_dir is not None:
+            run_dir.close()
+
+
+def _summarize(
+    articles: list[Article],
+    backend: Backend | None,
+    options: RunOptions,
+    failed_inputs: Sequence[FailedInput],
+    run_dir: RunDir | None,
+) -> StoryBrief:
     started = time.monotonic()
+    gate = CallGate(backend) if backend is not None else None
+    backend = gate  # every model call of the run goes through the gate
     budget = Budget(backend, options.max_cost, options.max_tokens, options.pricing)
     modes = ModeState(backend.modes) if backend is not None else None  # lifetime: this run
-    run_dir = RunDir(options.run_dir, backend, options) if options.run_dir else None
     dup_of, warnings = _duplicates(articles)
+    if backend is not None and backend.priced:
+        warnings += [w for w in [pricing_warning(backend.model, options.pricing)] if w]
     results: dict[str, ArticleResult] = {}
     jobs = [
         make_job(a, [f"duplicate_of:{dup_of[a.id]}"] if a.id in dup_of else []) for a in articles
@@ -107,16 +155,27 @@ def summarize_articles(
     briefs = [results[a.id].brief for a in articles]
     unique = [(results[j.article.id].brief, j.view) for j in jobs if j.article.id not in dup_of]
     _notify(options, "synthesis_start")
-    synthesis = _synthesis(unique, backend, options, budget, modes)
+    refused = gate.refused if gate is not None else None
+    synthesis = _synthesis(unique, None if refused else backend, options, budget, modes)
+    if refused and synthesis.error is None and len(unique) >= 2:
+        synthesis.error = ModelError(
+            kind="auth", message=f"synthesis not sent: {refused}", attempts=0
+        )
     if backend is not None and budget.exhausted and synthesis.error is None:
         synthesis.error = ModelError(
             kind="budget", message="synthesis not sent: the budget was used up", attempts=0
         )
+    refused = gate.refused if gate is not None else None  # the synthesis may be the first
+    if refused:
+        line = _refusal_line(refused, briefs, synthesis.error)
+        warnings.append(line)
+        log.error("error: %s", line)  # the CLI shows it as "newsbrief: error: ..."
     calls = [c for a in articles for c in results[a.id].calls] + synthesis.calls
     warnings += [f"{a.id}: {w}" for a in articles for w in a.warnings]
     warnings += (
         [w for a in articles for w in results[a.id].warnings] + synthesis.warnings + budget.warnings
     )
+    warnings += run_dir.warnings if run_dir is not None else []
     usage = Usage()
     for call in calls:
         usage = usage.add(call.usage)
@@ -173,9 +232,31 @@ def _synthesis(
     except BudgetExceeded as exc:
         synthesis = synthesize(None, briefs, views)
         synthesis.error = budget_error(exc)
+        partial = exc.partial if isinstance(exc.partial, StructuredResult) else None
+        if partial is not None and partial.attempts:  # requests sent before the refusal count
+            version = options.prompt_versions.get("synthesis") or load_prompt("synthesis").version
+            synthesis.calls.append(call_record("synthesis", f"synthesis/{version}", partial))
+            synthesis.error = synthesis.error.model_copy(
+                update={"attempts": partial.attempts, "usage": partial.usage}
+            )
         return synthesis
     finally:
         budget.release()
+
+
+def _refusal_line(
+    refused: str, briefs: list[ArticleBrief], synthesis_error: ModelError | None
+) -> str:
+    """One line: the endpoint refused the key, and what got no model answer because of it."""
+    failed = sum(1 for b in briefs if b.error is not None and b.error.kind == "auth")
+    lost = [f"{failed} article(s) got code-only briefs"] if failed else []
+    if synthesis_error is not None and synthesis_error.kind == "auth":
+        lost.append("the synthesis was made by code only")
+    return (
+        f"{refused}; model calls stopped"
+        + (f" ({' and '.join(lost)})" if lost else "")
+        + "; check the API key (OPENAI_API_KEY) and the endpoint (--base-url)"
+    )
 
 
 def _prompt_versions(options: RunOptions, backend: Backend | None) -> dict[str, str]:
