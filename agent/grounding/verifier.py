@@ -6,15 +6,26 @@ For a claim sentence and candidate evidence sentences (in document order) `verif
    builds candidate evidence spans of one to three adjacent sentences of one article around
    the best few;
 2. scores each span by the share of the claim's content words it accounts for (exact word,
-   stem, or a small listed equivalence: said/told/stated, ceasefire/truce, US/United States);
+   stem, or a small listed equivalence: said/told/stated, ceasefire/truce, US/United States,
+   Welsh/Wales);
 3. runs the precision checks of `verifier_checks` on the best spans: every name, number and
-   date present; negation and polarity agreeing; hedges and commitments agreeing; the
-   claimed speaker speaking in the evidence; titles ("Foreign Minister") present.
+   date present, every nationality in the document; negation and polarity agreeing; hedges
+   and commitments agreeing; the claimed speaker speaking in the evidence; titles ("Foreign
+   Minister") present;
+4. turns a few measurements of the claim against the best span and against the whole
+   evidence (`FEATURES`: coverage by the span and by the document, words and word pairs the
+   document never has) into a probability that the evidence supports the claim, with the
+   logistic model fitted by `python -m evals.faithfulness.fit`.
 
-`supported` needs a span with no failed check and a score at least the fitted threshold;
-`partial` a span with no failed check and a lower score; a failed negation or number check
-on well-matched evidence is `contradicted`; everything else `unsupported`. The thresholds
-come from `verifier_thresholds.json`, written by `python -m evals.faithfulness.fit`.
+A failed check overrides the model: a failed negation or number check on well-matched
+evidence is `contradicted`, any other failure `unsupported`. Otherwise the probability is
+the score (1.0 for a claim that is word for word one of the evidence sentences; at most the
+span's coverage when no span holds half the claim's words, so scattered words never make a
+supported claim);
+`supported` needs at least the fitted `supported` bar, `partial` the `partial` bar. The
+thresholds and the model come from `verifier_thresholds.json`; without a model there, the
+score is the span's coverage as before. A text of several sentences is verified sentence by
+sentence (`verify_text`), and is supported only when its weakest sentence is.
 Pure functions, no I/O except reading that small file once at import.
 """
 
@@ -47,13 +58,16 @@ THRESHOLDS_PATH = Path(__file__).with_name("verifier_thresholds.json")
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "supported": 0.75,  # least score of a supported claim
     "partial": 0.5,  # least score of a partial one
-    "prefix": 0.5,  # credit for a word matched only by its first six letters
-    "span_penalty": 0.05,  # score taken off for each sentence a span adds
-    "elsewhere": 0.0,  # credit for a plain word found only outside the span
     "state": 0.85,  # least score at which the brief states a supported model text as fact
 }
 SEEDS = 4  # best-ranked sentences around which spans are built
 CHECKED_SPANS = 3  # best-scored spans on which the checks run
+WELL_MATCHED = 0.45  # least span coverage at which a failed negation or number contradicts
+# Under this span coverage the score is at most the coverage: a claim whose words are spread
+# over the sources, with no span holding half of them, is never supported.
+MIN_SPAN = 0.5
+# What the logistic model reads, per claim sentence (see `features`).
+FEATURES = ("span", "document", "novel", "novel_pairs")
 
 
 class Verdict(BaseModel):
@@ -61,7 +75,9 @@ class Verdict(BaseModel):
 
     verdict: VerdictLabel = Field(description="supported, partial, unsupported or contradicted.")
     score: float = Field(
-        ge=0.0, le=1.0, description="Share of the claim the evidence accounts for."
+        ge=0.0,
+        le=1.0,
+        description="How likely the evidence supports the claim (1.0: a verbatim sentence).",
     )
     evidence: list[str] = Field(default_factory=list, description="Ids of the evidence sentences.")
     reasons: list[str] = Field(default_factory=list, description="What failed, in words.")
@@ -80,7 +96,42 @@ def load_thresholds(path: Path = THRESHOLDS_PATH) -> dict[str, float]:
     return values
 
 
+class Model(NamedTuple):
+    """A fitted logistic model: p = 1 / (1 + exp(-(bias + sum w * (x - mean) / scale)))."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, values: Sequence[float]) -> float:
+        """The model's probability for one feature vector (in `FEATURES` order)."""
+        z = self.bias + sum(
+            w * (x - m) / s
+            for w, x, m, s in zip(self.weights, values, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def load_model(path: Path = THRESHOLDS_PATH) -> Model | None:
+    """The fitted model of the thresholds file, or None when it is absent, unreadable or for
+    other features than `FEATURES`.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["model"]
+        if tuple(data["features"]) != FEATURES:
+            return None
+        mean, scale, weights = (tuple(float(x) for x in data[k])
+                                for k in ("mean", "scale", "weights"))  # fmt: skip
+        if any(len(part) != len(FEATURES) for part in (mean, scale, weights)) or min(scale) <= 0:
+            return None
+        return Model(mean, scale, weights, float(data["bias"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 THRESHOLDS = load_thresholds()
+MODEL = load_model()
 
 
 def split_document(document: str) -> list[tuple[str, str]]:
@@ -123,7 +174,10 @@ class Doc:
         self.idf = {k: math.log(1 + (n - v + 0.5) / (v + 0.5)) for k, v in df.items()}
         self.keys = set(df)
         self.names = doc_name_keys(self.sents)
-        self.prefixes = {k[:6] for k in self.keys if len(k) >= 7 and k.isalpha()}
+        # what the document as a whole says: content keys with the initials of its names,
+        # and adjacent word pairs
+        self.known = self.keys.union(*(s.acronyms for s in self.sents))
+        self.pairs = set().union(*(_pairs(s) for s in self.sents))
 
     def spans(self, wanted: set[str]) -> list[tuple[int, int]]:
         """Candidate spans [start, end) around the sentences that best match `wanted`."""
@@ -142,31 +196,45 @@ class Doc:
         return sorted(spans)
 
 
-def _coverage(wanted: set[str], have: set[str], doc: Doc, th: Mapping[str, float]) -> float:
-    """Share of `wanted` in `have`: 1 for a word, `prefix` for a word matched by its first six
-    letters only, `elsewhere` for a word found only outside the span in the same evidence.
+def _coverage(wanted: set[str], have: set[str]) -> float:
+    """Share of `wanted` in `have`."""
+    return len(wanted & have) / len(wanted) if wanted else 0.0
+
+
+def _pairs(sent: Analysed) -> set[tuple[str, str]]:
+    """Adjacent word pairs (keys of words and numbers) of a sentence."""
+    keys = [t.key for t in sent.tokens if t.low.isalnum() or t.key[:1].isdigit()]
+    return set(zip(keys, keys[1:], strict=False))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def features(claim: Analysed, doc: Doc, span_coverage: float) -> tuple[float, ...]:
+    """What the model reads (`FEATURES`): the best span's coverage of the claim's content
+    words; the whole document's (the initials of its names count: "PIRC"); the log count of
+    the claim's content words the document never has; the share of the claim's adjacent word
+    pairs the document never has.
     """
-    if not wanted:
-        return 0.0
-    got = 0.0
-    prefix, elsewhere = th["prefix"], th["elsewhere"]
-    for key in wanted:
-        if key in have:
-            got += 1.0
-        elif prefix and len(key) >= 7 and any(h.startswith(key[:6]) for h in have):
-            got += prefix
-        elif elsewhere and key in doc.keys:
-            got += elsewhere
-    return got / len(wanted)
+    wanted = claim.content
+    pairs = _pairs(claim)
+    absent = len(wanted - doc.known)
+    return (
+        span_coverage,
+        1.0 - absent / len(wanted),
+        math.log1p(absent),
+        len(pairs - doc.pairs) / len(pairs) if pairs else 0.0,
+    )
 
 
 def _check(
     claim: Analysed, doc: Doc, span: tuple[int, int], speakers: Mapping[str, str]
 ) -> list[str]:
     sents = doc.sents[span[0] : span[1]]
-    ev_keys = set().union(*(s.content for s in sents))
+    ev_keys = set().union(*(s.content | s.acronyms for s in sents))
     names = name_keys(claim, doc.names)
-    reasons = check_facts(claim, names, sents, ev_keys, doc.keys)
+    reasons = check_facts(claim, names, sents, ev_keys, doc.known)
     reasons += check_negation(claim, sents)
     reasons += check_modality(claim, sents)
     reasons += check_roles(claim, sents)
@@ -182,17 +250,19 @@ def _check(
 class Assessment(NamedTuple):
     """What the checks found on the best span, before thresholds turn it into a verdict."""
 
-    score: float
+    score: float  # the span's coverage of the claim's content words
     reasons: list[str]
     evidence: list[str]
     missing: list[str]
     contradiction: bool
+    features: tuple[float, ...] = ()
+    verbatim: bool = False  # the claim is word for word one of the evidence sentences
 
 
-def assess(
-    claim_text: str, doc: Doc, speakers: Mapping[str, str], th: Mapping[str, float]
-) -> Assessment | None:
-    """The best span's coverage and failed checks (None when there is nothing to match)."""
+def assess(claim_text: str, doc: Doc, speakers: Mapping[str, str]) -> Assessment | None:
+    """The best span's coverage, failed checks and features (None when there is nothing to
+    match).
+    """
     claim = _analysed(claim_text)
     wanted = claim.content
     if not wanted or not doc.sents:
@@ -200,8 +270,7 @@ def assess(
     scored = []
     for span in doc.spans(wanted):
         have = set().union(*(s.content for s in doc.sents[span[0] : span[1]]))
-        extra = th["span_penalty"] * (span[1] - span[0] - 1)
-        scored.append((_coverage(wanted, have, doc, th) - extra, span[0] - span[1], span))
+        scored.append((_coverage(wanted, have), span[0] - span[1], span))
     scored.sort(reverse=True)
     checked = []
     for score, _, span in scored[:CHECKED_SPANS]:
@@ -214,35 +283,68 @@ def assess(
     contradiction = any(r.startswith("negation") for r in reasons) or (
         any(r.startswith("number") for r in reasons) and bool(other_numbers)
     )
+    plain = _plain(claim_text)
+    verbatim = any(_plain(s.text) == plain for s in sents)
     return Assessment(score, reasons, doc.ids[span[0] : span[1]], sorted(wanted - have),
-                      contradiction)  # fmt: skip
+                      contradiction, features(claim, doc, score), verbatim)  # fmt: skip
 
 
-def label(found: Assessment | None, th: Mapping[str, float], empty: str = "") -> Verdict:
-    """The verdict for an assessment under thresholds `th` (supported, partial)."""
+def probability(found: Assessment, model: Model | None) -> float:
+    """The score of an assessment with no failed check: 1.0 for a verbatim sentence, else
+    the model's probability (at most the span's coverage when that is under MIN_SPAN), else
+    (no model) the span's coverage.
+    """
+    if found.verbatim:
+        return 1.0
+    if model is None or len(found.features) != len(FEATURES):
+        return found.score
+    p = model.probability(found.features)
+    return min(p, found.score) if found.score < MIN_SPAN else p
+
+
+def label(
+    found: Assessment | None,
+    th: Mapping[str, float],
+    empty: str = "",
+    model: Model | None = None,
+) -> Verdict:
+    """The verdict for an assessment under thresholds `th` (supported, partial) and a model
+    (`MODEL` unless given).
+    """
     if found is None:
         return Verdict(verdict="unsupported", score=0.0, reasons=[empty or "nothing to match"])
-    score, reasons = found.score, list(found.reasons)
+    reasons = list(found.reasons)
     if reasons:
-        strong = found.contradiction and score >= th["partial"]
+        strong = found.contradiction and found.score >= WELL_MATCHED
         verdict: VerdictLabel = "contradicted" if strong else "unsupported"
-        score = min(score, th["partial"]) * 0.5
-    elif score >= th["supported"]:
-        verdict = "supported"
-    elif score >= th["partial"]:
-        verdict = "partial"
-        reasons = [f"words not in the evidence: {', '.join(found.missing[:8])}"]
+        score = min(found.score, th["partial"]) * 0.5
     else:
-        verdict = "unsupported"
-        reasons = [f"the evidence accounts for only {score:.0%} of the claim's words"]
+        score = probability(found, model or MODEL)
+        if score >= th["supported"]:
+            verdict = "supported"
+        elif score >= th["partial"]:
+            verdict = "partial"
+            reasons = [_shortfall(found, score)]
+        else:
+            verdict = "unsupported"
+            reasons = [_shortfall(found, score)]
+            if found.score < 1.0:
+                reasons.insert(0, f"the evidence accounts for only {found.score:.0%} of the "
+                               "claim's words")  # fmt: skip
     score = round(min(max(score, 0.0), 1.0), 4)
     return Verdict(verdict=verdict, score=score, evidence=found.evidence, reasons=reasons)
+
+
+def _shortfall(found: Assessment, score: float) -> str:
+    if found.missing:
+        return f"words not in the evidence: {', '.join(found.missing[:8])}"
+    return f"the evidence words it differently (score {score:.2f})"
 
 
 def _verify(claim: str, doc: Doc, speakers: Mapping[str, str], th: Mapping[str, float]) -> Verdict:
     if not doc.sents:
         return label(None, th, "there is no evidence")
-    return label(assess(claim, doc, speakers, th), th, "the claim has no content words")
+    return label(assess(claim, doc, speakers), th, "the claim has no content words")
 
 
 def verify_claim(

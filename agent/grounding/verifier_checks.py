@@ -15,6 +15,7 @@ from .verifier_text import (
     DATE_WORDS,
     EQUIV,
     MODALITY,
+    NATIONALITIES,
     NEGATORS,
     ROLE_MODIFIERS,
     ROLE_NOUNS,
@@ -234,8 +235,9 @@ def check_facts(
     ev_keys: set[str],
     doc_keys: set[str],
 ) -> list[str]:
-    """Reasons for each name, number and date of the claim missing from the evidence, and
-    for a place ("in Damascus") the evidence names but does not put anything in.
+    """Reasons for each name, number and date of the claim missing from the evidence, each
+    nationality ("Welsh", "Scottish") missing from the whole document, and a place ("in
+    Damascus") the evidence names but does not put anything in.
     """
     shown = {t.key: t.low for t in claim.tokens}
     reasons: list[str] = []
@@ -245,7 +247,10 @@ def check_facts(
     dates = {t.key for t in claim.tokens if t.low in DATE_WORDS}
     for key in sorted(dates - ev_keys):
         reasons.append(f"date: '{shown.get(key, key)}' is not in the evidence")
-    for key in sorted(names - ev_keys - dates):
+    nations = {t.key for t in claim.tokens if _nationality(t.low)} - doc_keys
+    for key in sorted(nations):
+        reasons.append(f"nationality: '{shown.get(key, key)}' is not in the sources")
+    for key in sorted(names - ev_keys - dates - nations):
         where = "the sources" if key not in doc_keys else "the evidence"
         reasons.append(f"name: '{shown.get(key, key)}' is not in {where}")
     places = (_places(claim.tokens, _PLACE_PREPS) & names & ev_keys) - dates
@@ -261,6 +266,11 @@ def check_facts(
             reasons.append(f"number: the claim says '{num} {noun}', the evidence "
                            f"'{ev_nouns[noun]} {noun}'")  # fmt: skip
     return reasons
+
+
+def _nationality(low: str) -> bool:
+    """Whether a lower-cased word is a nationality or place adjective ("Welsh", "Britons")."""
+    return low in NATIONALITIES or (low.endswith("s") and low[:-1] in NATIONALITIES)
 
 
 def _counted(tokens: Sequence[Token]) -> set[tuple[str, str]]:

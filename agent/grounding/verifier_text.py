@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _FOLD = str.maketrans(
     {
@@ -112,6 +113,36 @@ EQUIV = {
     "kill": "kill", "killing": "kill", "killed": "kill", "dead": "die", "died": "die",
     "death": "die", "deaths": "die", "dies": "die",
 }  # fmt: skip
+# Nationality and place adjectives, read as the place they name ("Welsh" as Wales): a claim
+# may say "Welsh" where its source says "Wales", and a nationality its source never names is
+# a claim the source does not make (`verifier_checks.check_facts`). "American", "British",
+# "Russian" and "Syrian" are in EQUIV above.
+DEMONYMS = {
+    "welsh": "wales", "scottish": "scotland", "scots": "scotland", "scot": "scotland",
+    "english": "england", "irish": "ireland", "briton": "britain", "french": "france",
+    "german": "germany", "italian": "italy", "spanish": "spain", "portuguese": "portugal",
+    "dutch": "netherlands", "belgian": "belgium", "swiss": "switzerland", "austrian": "austria",
+    "swedish": "sweden", "swede": "sweden", "norwegian": "norway", "danish": "denmark",
+    "dane": "denmark", "finnish": "finland", "greek": "greece", "turkish": "turkey",
+    "ukrainian": "ukraine", "chinese": "china", "japanese": "japan", "korean": "korea",
+    "indian": "india", "pakistani": "pakistan", "afghan": "afghanistan", "iranian": "iran",
+    "iraqi": "iraq", "israeli": "israel", "palestinian": "palestine", "egyptian": "egypt",
+    "lebanese": "lebanon", "jordanian": "jordan", "yemeni": "yemen", "libyan": "libya",
+    "qatari": "qatar", "kuwaiti": "kuwait", "australian": "australia", "canadian": "canada",
+    "mexican": "mexico", "brazilian": "brazil", "argentine": "argentina",
+    "argentinian": "argentina", "colombian": "colombia", "venezuelan": "venezuela",
+    "chilean": "chile", "peruvian": "peru", "cuban": "cuba", "nigerian": "nigeria",
+    "kenyan": "kenya", "ethiopian": "ethiopia", "somali": "somalia", "sudanese": "sudan",
+    "ghanaian": "ghana", "ugandan": "uganda", "zimbabwean": "zimbabwe", "algerian": "algeria",
+    "moroccan": "morocco", "tunisian": "tunisia", "hungarian": "hungary", "romanian": "romania",
+    "bulgarian": "bulgaria", "serbian": "serbia", "croatian": "croatia", "bosnian": "bosnia",
+    "albanian": "albania", "icelandic": "iceland", "filipino": "philippines",
+    "indonesian": "indonesia", "malaysian": "malaysia", "vietnamese": "vietnam",
+    "bangladeshi": "bangladesh", "nepalese": "nepal", "european": "europe",
+    "african": "africa", "asian": "asia", "cornish": "cornwall", "catalan": "catalonia",
+}  # fmt: skip
+NATIONALITIES = frozenset(DEMONYMS) | {"american", "british", "russian", "syrian"}
+_DEMONYM_KEYS: dict[str, str] = {}  # filled below, once `tokenize` exists
 # Irregular verb forms, read as their base form before stemming.
 IRREGULAR = {
     "lost": "lose", "held": "hold", "made": "make", "won": "win", "went": "go", "gone": "go",
@@ -142,13 +173,16 @@ _META = re.compile(
     r"(?: that)?\s+",
     re.I,
 )
-_PHRASES = [
-    (re.compile(r"\bunited states\b", re.I), "US"),
-    (re.compile(r"\bunited kingdom\b", re.I), "UK"),
-    (re.compile(r"\bunited nations\b", re.I), "UN"),
-    (re.compile(r"\bper cent\b", re.I), "percent"),
-    (re.compile(r"\bu\.\s?s\.(?=\s|$|,)", re.I), "US"),
-    (re.compile(r"\bu\.\s?k\.(?=\s|$|,)", re.I), "UK"),
+_PHRASES = [  # (a lower-case substring that must be present, pattern, replacement)
+    ("united", re.compile(r"\bunited states\b", re.I), "US"),
+    ("united", re.compile(r"\bunited kingdom\b", re.I), "UK"),
+    ("united", re.compile(r"\bunited nations\b", re.I), "UN"),
+    ("union", re.compile(r"\beuropean union\b", re.I), "EU"),
+    ("cent", re.compile(r"\bper cent\b", re.I), "percent"),
+    ("u.", re.compile(r"\bu\.\s?s\.(?=\s|$|,)", re.I), "US"),
+    ("u.", re.compile(r"\bu\.\s?k\.(?=\s|$|,)", re.I), "UK"),
+    # "50, 000" and "£2, 500" (tokenised text) as one number
+    (", ", re.compile(r"\b(\d{1,3}), (000)\b|(?<=[£$€])(\d{1,3}), (\d{3})\b"), r"\1\3,\2\4"),
 ]
 _TOKEN = re.compile(r"\d{1,2}:\d{2}(?:[ap]m)?|\d+(?:[.,]\d+)*%?|[A-Za-z]+(?:'[a-z]+)?|n't|%")
 _TIME = re.compile(r"\b(\d{1,2})[:.](\d{2})\s?([ap])\.?\s?m\b\.?", re.I)
@@ -168,6 +202,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_FOLD)).strip()
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: plurals, -ed, -ing, -ly, -ation and a final e."""
     if len(word) <= 3 or not word.isalpha():
@@ -189,7 +224,7 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Token:
     """One word of a sentence: its lower-cased form, its match key and its case."""
 
@@ -207,6 +242,7 @@ class Analysed:
     content: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
     lowercase: bool = False
+    acronyms: set[str] = field(default_factory=set)
 
 
 def _number_key(token: str) -> str:
@@ -228,57 +264,91 @@ def _iso_as_words(match: re.Match[str]) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Tokens of `text`: number words as digits, listed equivalences canonical, 's dropped."""
-    text = fold(text)
-    for pattern, repl in _PHRASES:
-        text = pattern.sub(repl, text)
-    text = _TIME.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}{m.group(3).lower()}m", text)
-    text = _ISO_DATE.sub(_iso_as_words, text)
-    text = _MAY_MONTH.sub("Maymonth", text)
-    out: list[Token] = []
-    for raw in _TOKEN.findall(text):
-        low = raw.lower()
-        if low.endswith("'s"):
-            low, raw = low[:-2], raw[:-2]
-        elif "'" in low and low != "n't":
-            low = low.split("'")[0]
-        if not low:
-            continue
-        if ":" in low:
-            key = low
-        elif low[0].isdigit():
-            key = _number_key(low)
-        elif low in NUMBER_WORDS:
-            key = NUMBER_WORDS[low]
-        elif raw == "US" or low in EQUIV:
-            key = "us" if raw == "US" else EQUIV[low]
-        else:
-            key = stem(IRREGULAR.get(low) or _MONTH_ABBR.get(low, low))
-        out.append(Token(low, key, raw[0].isupper()))
-    return out
+    return _tokenize_folded(fold(text))
+
+
+def _tokenize_folded(text: str) -> list[Token]:
+    lower = text.lower()
+    for needle, pattern, repl in _PHRASES:
+        if needle in lower:
+            text = pattern.sub(repl, text)
+    if "m" in lower:
+        text = _TIME.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}{m.group(3).lower()}m", text)
+    if "-" in text:
+        text = _ISO_DATE.sub(_iso_as_words, text)
+    if "May" in text:
+        text = _MAY_MONTH.sub("Maymonth", text)
+    return [tok for tok in map(_token, _TOKEN.findall(text)) if tok is not None]
+
+
+@lru_cache(maxsize=65536)
+def _token(raw: str) -> Token | None:
+    """One raw word as a Token (None for a bare "'s"); cached, words repeat."""
+    low = raw.lower()
+    if low.endswith("'s"):
+        low, raw = low[:-2], raw[:-2]
+    elif "'" in low and low != "n't":
+        low = low.split("'")[0]
+    if not low:
+        return None
+    if ":" in low:
+        key = low
+    elif low[0].isdigit():
+        key = _number_key(low)
+    elif low in NUMBER_WORDS:
+        key = NUMBER_WORDS[low]
+    elif raw == "US" or low in EQUIV:
+        key = "us" if raw == "US" else EQUIV[low]
+    elif low in DEMONYMS or (low[-1] == "s" and low[:-1] in DEMONYMS):
+        key = _DEMONYM_KEYS[low if low in DEMONYMS else low[:-1]]
+    else:
+        key = stem(IRREGULAR.get(low) or _MONTH_ABBR.get(low, low))
+    return Token(low, key, raw[0].isupper())
+
+
+_DEMONYM_KEYS.update({word: tokenize(place)[0].key for word, place in DEMONYMS.items()})
+_token.cache_clear()  # nothing cached before the table was filled may stay
+_NOT_CONTENT = STOPWORDS | NEGATORS | SPEECH | frozenset(MODALITY) | frozenset(COMMITMENT)
 
 
 def analyse(text: str) -> Analysed:
     """Tokens, content-word keys and number keys of one sentence (a leading "The article
     says that" is not part of what a sentence claims).
     """
-    tokens = tokenize(_META.sub("", fold(text)))
+    folded = fold(text)
+    tokens = _tokenize_folded(_META.sub("", folded))
     content: set[str] = set()
     numbers: set[str] = set()
     for tok in tokens:
         if tok.key[0].isdigit():
             numbers.add(tok.key)
             content.add(tok.key)
-        elif (
-            tok.low not in STOPWORDS
-            and tok.low not in NEGATORS
-            and tok.low not in SPEECH
-            and tok.low not in MODALITY
-            and tok.low not in COMMITMENT
-            and len(tok.low) > 1
-        ):
+        elif tok.low not in _NOT_CONTENT and len(tok.low) > 1:
             content.add(tok.key)
     lowercase = not any(t.capital for t in tokens[1:])
-    return Analysed(text, tokens, content, numbers, lowercase)
+    found = set() if lowercase else acronyms(folded)
+    return Analysed(text, tokens, content, numbers, lowercase, found)
+
+
+_NAME_RUN = re.compile(
+    r"\b[A-Z][a-z]+(?:(?: (?:of|and|for|on|the|&))* [A-Z][a-z]+)+\b"
+)  # capitalised words, with small glue words between them, no punctuation
+
+
+def acronyms(text: str) -> set[str]:
+    """Initials of each run of two or more capitalised words ("Police Investigations and
+    Review Commissioner" gives "pirc", "Member of Parliament" gives "mp"): keys a claim may
+    use for a name its source spells out. A leading capitalised stopword ("The") is not part
+    of the name.
+    """
+    out: set[str] = set()
+    for match in _NAME_RUN.finditer(text):
+        words = [w for w in match.group().split() if w[0].isupper()]
+        if words and words[0].lower() in STOPWORDS:
+            words = words[1:]
+        if len(words) >= 2:
+            out.add("".join(w[0].lower() for w in words))
+    return out
 
 
 def split_sentences(text: str) -> list[str]:

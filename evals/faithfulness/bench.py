@@ -5,7 +5,12 @@ For each part (code-made `synthetic`, hand-labelled `labelled`, the shared Summa
 accuracy, precision and recall of `supported`, and milliseconds per pair, for the verifier
 and, beside it, the OLD rule: "supported = content-word coverage of the weakest claim
 sentence >= 0.5" (coverage as `agent.text.match.coverage`, against the whole document).
-The last line is the verifier's throughput in pairs per second, pinned to one CPU core.
+Then, for the parts the verifier's model was fitted on (`python -m evals.faithfulness.fit`),
+the cross-validated figures the fit recorded in `verifier_thresholds.json`: the figures above
+are in-sample for those parts, and the cross-validated ones are those to quote (held-out
+folds grouped by document; see the fit's docstring). A part not fitted on is held out as it
+stands. The last line is the verifier's throughput in pairs per second, pinned to one CPU
+core.
 With `--gate FILE` (TOML: `[PART] balanced_accuracy = x`, `precision = y`) it exits 5 naming
 each figure under its minimum; parts absent here are skipped with a message. CI runs it with
 `evals/faithfulness/gate.toml`.
@@ -21,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.grounding.verifier import split_document, verify_text
+from agent.grounding.verifier import THRESHOLDS_PATH, split_document, verify_text
 from agent.text.match import coverage
 from agent.text.sentences import split_sentences
 
@@ -95,6 +100,35 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+def fit_record(path: Path = THRESHOLDS_PATH) -> dict[str, Any]:
+    """The fit's record of the thresholds file (empty when absent or unreadable)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")).get("fitted_on", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def cv_table(results: dict[str, dict[str, dict[str, float]]], record: dict[str, Any]) -> str:
+    """The fit's cross-validated figures beside this run's in-sample ones, per fitted part."""
+    cv = record.get("cv") or {}
+    if not cv:
+        return "no cross-validated figures recorded (python -m evals.faithfulness.fit)"
+    folds = record.get("cv_folds", "?")
+    head = (f"{'fitted part':<11} | {'in-sample (this run)':<26} | "
+            f"cross-validated ({folds} folds, by document)")  # fmt: skip
+    lines = [head, f"{'':<11} | {'bal.acc  prec  rec':<26} | bal.acc  prec  rec", "-" * len(head)]
+    for name, (ba, precision, recall) in cv.items():
+        live = results.get(name, {}).get("new")
+        here = (f"{live['ba']:.3f}  {live['precision']:.3f} {live['recall']:.3f}"
+                if live else "not run")  # fmt: skip
+        lines.append(f"{name:<11} | {here:<26} | {ba:.3f}  {precision:.3f} {recall:.3f}")
+    held = [n for n in results if n not in cv]
+    if held:
+        lines.append(f"held out of the fit (figures above are held-out): {', '.join(held)}")
+    return "\n".join(lines)
+
+
 def gate(results: dict[str, dict[str, dict[str, float]]], path: Path) -> list[str]:
     """The figures of the verifier under the minimums of the gate file, as messages."""
     from agent.tomlfile import load_toml
@@ -127,13 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no part available")
         return 1
     print(table(results))
+    record = fit_record()
+    print()
+    print(cv_table(results, record))
     timed = [r["new"] for r in results.values()]
     total_ms = sum(r["ms"] * r["n"] for r in timed)
     total_n = sum(r["n"] for r in timed)
     print(f"verifier throughput: {1000 * total_n / total_ms:.0f} pairs/s on one core "
           f"({pinned}, {total_n} pairs)")  # fmt: skip
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({**results, "cross_validated": record.get("cv", {})}, indent=2))
     if args.gate:
         failures = gate(results, args.gate)
         for line in failures:
