@@ -1,6 +1,7 @@
 """Time expressions and dates.
 
-`extract_events(article)` and `resolve_date(expr, anchor, sentence)`.
+`extract_events(article)`, `resolve_date(expr, anchor, sentence)` and `reference_date(article)`
+(the date relative expressions are resolved against).
 """
 
 from __future__ import annotations
@@ -227,6 +228,42 @@ def _year_shift(date: dt.date, years: int) -> dt.date:
         return date.replace(year=date.year + years, day=28)
 
 
+def reference_date(article: Article) -> dt.date | None:
+    """The date an article's 'on Monday' and 'next week' count from: its publication date,
+    else the latest date its date lines, bylines, dateline or photo captions give (a photo
+    is taken, and a dateline written, no later than the article).
+    """
+    if article.date is not None:
+        return article.date
+    return max((e.date for e in article.date_evidence), default=None)
+
+
+_ANY_DAY = dt.date(2001, 1, 3)
+
+
+def names_a_day(expr: str, sentence: str = "") -> bool:
+    """True when `expr` names one day once a reference date is known ('on Monday',
+    'yesterday', 'from May 25'), so it marks a step of the story even in an undated article.
+    """
+    return resolve_date(expr, _ANY_DAY, sentence)[1] == "day"
+
+
+def day_key(expr: str) -> str:
+    """The day an expression names ('monday', 'yesterday', '5-25' for May 25), so undated
+    mentions of one day in articles of one episode can be matched.
+    """
+    lowered = " ".join(expr.lower().split())
+    if match := re.search(_WEEKDAY, expr, re.I):
+        return match.group(0).lower()
+    for word in RELATIVE_DAYS:
+        if word in lowered:
+            return word
+    month, day = _month_of(expr), re.search(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?(?!\d)", expr)
+    if month and day:
+        return f"{month}-{int(day[1])}"
+    return lowered
+
+
 def event_what(sentence: str, start: int, end: int, limit: int = 200) -> str:
     """The sentence, or when longer than `limit` a window around the expression."""
     if len(sentence) <= limit:
@@ -248,7 +285,10 @@ def _named(text: str, start: int, end: int) -> bool:
 
 
 def extract_events(article: Article) -> list[Event]:
-    """Time expressions of every sentence with the dates they resolve to."""
+    """Time expressions of every sentence with the dates they resolve to (relative ones
+    against `reference_date`).
+    """
+    anchor = reference_date(article)
     events: list[Event] = []
     for sentence in article.sentences:
         seen: set[str] = set()
@@ -261,7 +301,7 @@ def extract_events(article: Article) -> list[Event]:
             ):
                 continue
             seen.add(when.lower())
-            date, precision = resolve_date(when, article.date, sentence.text)
+            date, precision = resolve_date(when, anchor, sentence.text)
             events.append(
                 Event(
                     what=event_what(sentence.text, match.start(), match.end()),

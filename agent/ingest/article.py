@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..schemas import Article, Sentence
+from ..schemas import Article, DateEvidence, Sentence
 from .boilerplate import classify_lines, strip_pic_links, word_count
 from .decode import clean_line, normalize_text
 from .metadata import (
     DateMatch,
+    dateline_date,
+    find_dates,
     leading_date,
     looks_like_outlet,
     looks_like_title,
@@ -42,6 +45,7 @@ class _Meta:
     date: dt.date | None = None
     date_text: str | None = None
     found_dates: list[DateMatch] = field(default_factory=list)  # best first
+    evidence: list[DateEvidence] = field(default_factory=list)  # every date line, byline...
 
 
 def make_article(
@@ -57,11 +61,12 @@ def make_article(
     """Clean one article text and split it into sentences `a{index}.s1..`.
 
     Boilerplate lines go to `removed_lines`. A title, date and outlet not given are
-    detected near the top (see `textclean.parse_date_line` for how 03-04-2016 and
-    04/03/2016 are read) and their lines leave the body. Raises InputError when no
-    article text is left.
+    detected near the top (see `metadata.parse_date_line` for how 03-04-2016 and
+    04/03/2016 are read) and their lines leave the body. Dates stated in date lines,
+    bylines, a wire dateline and photo captions are kept in `date_evidence` (caption lines
+    still leave the body). Raises InputError when no article text is left.
     """
-    lines, removed = _clean_lines(text)
+    lines, removed, captions = _clean_lines(text)
     warnings: list[str] = []
     meta = _Meta(title=(title or "").strip() or None, outlet=(outlet or "").strip() or None)
     _take_metadata(lines, meta, removed)
@@ -69,6 +74,10 @@ def make_article(
     body = _join(lines)
     if not body:
         raise InputError(f"{source}: no article text (empty or only boilerplate)")
+    opening = next((ln.text for ln in lines if not ln.drop), "")
+    if found := dateline_date(opening):
+        meta.evidence.append(DateEvidence(date=found.date, text=found.text, where="dateline"))
+    meta.evidence += _caption_dates(captions)
     sentences = [
         Sentence(id=f"a{index}.s{n}", text=body[a:b], start=a, end=b)
         for n, (a, b) in enumerate(split_sentences(body), 1)
@@ -85,13 +94,16 @@ def make_article(
         sentences=sentences,
         removed_lines=removed,
         warnings=warnings,
+        date_evidence=meta.evidence,
         sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
     )
 
 
-def _clean_lines(text: str) -> tuple[list[_Line], list[str]]:
+def _clean_lines(text: str) -> tuple[list[_Line], list[str], list[str]]:
+    """Kept lines, removed lines, and the removed lines that are photo captions."""
     raw = [clean_line(line) for line in normalize_text(text).split("\n")]
     removed: list[str] = []
+    captions: list[str] = []
     for i, line in enumerate(raw):
         raw[i], pieces = strip_pic_links(line)
         removed.extend(pieces)
@@ -102,10 +114,27 @@ def _clean_lines(text: str) -> tuple[list[_Line], list[str]]:
             gap = bool(kept)
         elif not verdict.keep:
             removed.append(line)
+            if verdict.reason == "caption":
+                captions.append(line)
         else:
             kept.append(_Line(line, gap))
             gap = False
-    return kept, removed
+    return kept, removed, captions
+
+
+_FILE_PHOTO = re.compile(r"\bfile\b|\barchives?\b", re.I)
+
+
+def _caption_dates(captions: list[str]) -> list[DateEvidence]:
+    """The dates photo captions give ('... in Geneva on September 10, 2016. (AFP)'): a photo
+    is taken before the article is written. File and archive photos date nothing.
+    """
+    return [
+        DateEvidence(date=found.date, text=found.text, where="caption")
+        for line in captions
+        if not _FILE_PHOTO.search(line)
+        for found in find_dates(line)
+    ]
 
 
 def _join(lines: list[_Line]) -> str:
@@ -137,10 +166,15 @@ def _take_metadata(lines: list[_Line], meta: _Meta, removed: list[str]) -> None:
             (updated if found.date_kind == "updated" else published).extend(
                 [found.date] if found.date else []
             )
+            if found.date:
+                meta.evidence.append(_evidence(found.date, "byline"))
             outlet = outlet or found.outlet
     if date_idx is not None:
         lines[date_idx].drop = True
-        meta.found_dates.append(parse_date_line(lines[date_idx].text))  # type: ignore[arg-type]
+        line_date = parse_date_line(lines[date_idx].text)
+        assert line_date is not None
+        meta.found_dates.append(line_date)
+        meta.evidence.append(_evidence(line_date, "date line"))
     meta.found_dates[:0] = published
     meta.found_dates.extend(updated)
     if not meta.found_dates:
@@ -156,6 +190,10 @@ def _take_metadata(lines: list[_Line], meta: _Meta, removed: list[str]) -> None:
         _take_outlet_near(lines, meta, date_idx, title_idx)
 
 
+def _evidence(found: DateMatch, where: str) -> DateEvidence:
+    return DateEvidence(date=found.date, text=found.text, where=where)  # type: ignore[arg-type]
+
+
 def _take_leading_date(lines: list[_Line], meta: _Meta) -> None:
     """'Saturday, March 26, 2005 Up to four times...': the date is taken, the text stays."""
     for line in lines[:3]:
@@ -164,6 +202,7 @@ def _take_leading_date(lines: list[_Line], meta: _Meta) -> None:
         found = leading_date(line.text, numeric=False)
         if found:
             meta.found_dates.append(found)
+            meta.evidence.append(_evidence(found, "date line"))
             line.text = line.text[found.end :].lstrip()
             return
 
@@ -193,6 +232,7 @@ def _take_title(lines: list[_Line], meta: _Meta) -> int | None:
     meta.title = candidate
     if lead:
         meta.found_dates.append(lead)
+        meta.evidence.append(_evidence(lead, "date line"))
     line.drop = True
     return first
 

@@ -121,6 +121,44 @@ def find_date(text: str) -> DateMatch | None:
     return best
 
 
+def find_dates(text: str) -> list[DateMatch]:
+    """Every date written in `text`, in text order (same rules as `parse_date_line`)."""
+    found: dict[int, DateMatch] = {}
+    for kind, rx in _DATE_ANY:
+        for m in rx.finditer(text):
+            built = _build(kind, m)
+            if built and not any(d.start <= m.start() < d.end for d in found.values()):
+                found[m.start()] = DateMatch(built[0], m.group(), m.start(), m.end(), built[1])
+    return [found[k] for k in sorted(found)]
+
+
+_DATELINE = re.compile(
+    r"\s*(?P<place>[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*),\s*(?P<rest>[^—–()]{4,80}?)\s*"
+    r"(?:\([^()]{1,40}\)\s*)?(?:[—–]|--|\s-\s)"
+)
+
+
+def dateline_date(line: str) -> DateMatch | None:
+    """The date of a wire dateline opening the body: 'GENEVA, Sept. 10, 2016 (Reuters) -'.
+
+    The place must be in capitals and the date, written in full, must end the dateline (a
+    dateline without the year, 'GENEVA, Sept. 10 -', dates nothing on its own).
+    """
+    m = _DATELINE.match(line)
+    if not m or len(m.group("place").replace(".", "")) < 2:
+        return None
+    rest = m.group("rest").rstrip(" ,")
+    dates = find_dates(rest)
+    if not dates or dates[-1].end != len(rest):
+        return None
+    last = dates[-1]
+    before = rest[: last.start].replace(",", " ").split()
+    if len(before) > 4 or not all(w[0].isupper() for w in before):
+        return None  # 'US, Russia agree on May 3, 2016 - ...' is a sentence, not a dateline
+    offset = m.start("rest")
+    return DateMatch(last.date, last.text, offset + last.start, offset + last.end, last.ambiguous)
+
+
 def leading_date(line: str, *, numeric: bool) -> DateMatch | None:
     """A date opening a line that goes on with text: 'Saturday, March 26, 2005 Up to...'
     (weekday required) or, with numeric=True, '2005/01/08 Tsunami aid...'.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..grounding.check import TextCheck
-from ..schemas import ArticleBrief, Conflict, StoryBrief
+from ..schemas import ArticleBrief, Conflict, StoryBrief, TimelineEntry
 from ..text.sanitize import clean, md_text
 
 
@@ -22,6 +22,50 @@ def _conflict_line(conflict: Conflict) -> str:
     return f"- **{topic}** ({conflict.kind}, found by {conflict.origin}): {sides}{note}"
 
 
+def _when(entry: TimelineEntry) -> str:
+    """The date at the precision the sources give it."""
+    if entry.date is None:
+        return "date unknown"
+    if entry.date_precision == "week":
+        return f"week of {entry.date.isoformat()}"
+    return entry.date.isoformat()[: {"month": 7, "year": 4}.get(entry.date_precision, 10)]
+
+
+def _timeline_lines(entries: list[TimelineEntry]) -> list[str]:
+    return [
+        f"- **{_when(e)}** ({md_text(e.when_text)}): {md_text(e.what)} {_cite(e.article_ids)}"
+        for e in sorted(entries, key=lambda e: (e.date is None, e.date or e.when_text))
+    ]
+
+
+def _timeline_section(brief: StoryBrief) -> list[str]:
+    """The timeline by episode: its steps, then apart the background history its sources
+    give; an episode no date places is listed with its note even without entries.
+    """
+    episodes = {e.id: e for e in brief.episodes}
+    ids = sorted({e.episode for e in brief.timeline} | set(episodes))
+    shown = [
+        i
+        for i in ids
+        if any(e.episode == i for e in brief.timeline) or (i in episodes and not episodes[i].start)
+    ]
+    if not brief.timeline and len(shown) < 2:
+        return []
+    out = ["", "## Timeline"]
+    for i in shown:
+        entries = [e for e in brief.timeline if e.episode == i]
+        out.append("")
+        if len(shown) > 1:
+            label = md_text(episodes[i].label) if i in episodes else ""
+            out += [f"*Episode {i}: {label}*", ""]
+        steps = [e for e in entries if not e.background]
+        background = [e for e in entries if e.background]
+        out += _timeline_lines(steps) if entries else ["- no day or date in its articles"]
+        if background:
+            out += ([""] if out[-1] else []) + ["Background:", ""] + _timeline_lines(background)
+    return out
+
+
 def _story_sections(brief: StoryBrief) -> list[str]:
     out: list[str] = []
     if brief.consensus:
@@ -32,25 +76,7 @@ def _story_sections(brief: StoryBrief) -> list[str]:
         ]
     if brief.conflicts:
         out += ["", "## Where they disagree", ""] + [_conflict_line(c) for c in brief.conflicts]
-    if brief.timeline:
-        out += ["", "## Timeline", ""]
-        labels = {e.id: e.label for e in brief.episodes}
-        current = None
-        ordered = sorted(
-            brief.timeline, key=lambda e: (e.episode, e.date is None, e.date or e.when_text)
-        )
-        for entry in ordered:
-            if entry.episode != current and len(brief.episodes) > 1:
-                current = entry.episode
-                out += ([""] if out[-1] else []) + [
-                    f"*Episode {entry.episode}: {md_text(labels.get(entry.episode, ''))}*",
-                    "",
-                ]
-            when = entry.date.isoformat() if entry.date else md_text(entry.when_text)
-            out.append(
-                f"- **{when}** ({md_text(entry.when_text)}): {md_text(entry.what)} "
-                f"{_cite(entry.article_ids)}"
-            )
+    out += _timeline_section(brief)
     if brief.single_source:
         out += ["", "## Reported by one source only", ""]
         out += [
@@ -120,9 +146,9 @@ def render_markdown(brief: StoryBrief) -> str:
         "",
         md_text(brief.overview)
         + (
-            " *(the sources' lead sentences)*"
+            " *(the sources' own sentences, chosen by code)*"
             if brief.overview_origin == "code"
-            else " *(the sources' lead sentences, then model sentences they support)*"
+            else " *(the sources' own sentences, then model sentences they support)*"
         ),
     ]
     if brief.synthesis_error:

@@ -163,8 +163,8 @@ class StoryView:
             for entry in (e for e in ordered if e.episode == ep_id):
                 item = self._entry(entry)
                 (background if _is_background(entry, ep) else steps).append(item)
-            if not steps and not background:
-                continue
+            if not steps and not background and (ep is None or ep.start):
+                continue  # an episode no date places is shown, for its note
             out.append(
                 {
                     "id": ep_id,
@@ -172,13 +172,16 @@ class StoryView:
                     "chips": self.chips(ep.article_ids) if ep else [],
                     "steps": steps,
                     "background": background,
+                    "undated": ep is not None and ep.start is None,
                 }
             )
         return out
 
     def _entry(self, entry: TimelineEntry) -> dict[str, Any]:
         precision = {"day": 10, "month": 7, "year": 4}.get(entry.date_precision, 10)
-        when = entry.date.isoformat()[:precision] if entry.date else plain(entry.when_text)
+        when = entry.date.isoformat()[:precision] if entry.date else "date unknown"
+        if entry.date and entry.date_precision == "week":
+            when = f"week of {entry.date.isoformat()}"
         return {
             "when": when,
             "when_text": plain(entry.when_text),
@@ -338,11 +341,13 @@ class StoryView:
 
 
 def _is_background(entry: TimelineEntry, episode: Any) -> bool:
-    """Context an article gives, not a step: known only to the month or year, or outside the
-    episode's dates (the timeline places such events in the episode they fall near).
+    """Context an article gives, not a step: marked so by the timeline; in a brief saved
+    before that mark, known only to the month or year, or outside the episode's dates.
     """
-    if entry.date_precision in ("month", "year"):
+    if entry.background or entry.date_precision in ("month", "year"):
         return True
+    if entry.date_precision == "week":
+        return False
     if entry.date and episode is not None and episode.start and episode.end:
         return not episode.start <= entry.date <= episode.end
     return False
