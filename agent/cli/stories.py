@@ -1,8 +1,10 @@
 """`newsbrief batch | cluster | digest`: many stories in one run (agent.stories).
 
 Exit codes of batch and digest: 0 every story ok (or already done); 1 every story run
-failed; 2 bad usage or input; 3 some stories partial or failed; 4 stopped by the batch
-budget (--max-cost / --max-tokens), the rest left for a rerun.
+failed, or (--batch-api) the endpoint refused a batch or its files/batches calls kept
+failing; 2 bad usage or input; 3 some stories partial or failed; 4 stopped before the end:
+by the batch budget (--max-cost / --max-tokens), or (--batch-api) by --batch-timeout with
+batches still running; the rest left for a rerun.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from .common import add_backend_options, settings_from_args
 
 __all__ = ["add_parsers", "cmd_batch", "cmd_cluster", "cmd_digest"]
 
-EPILOG = """exit codes: 0 all ok, 1 every story failed, 2 bad usage or input, 3 some stories
-partial or failed, 4 stopped by --max-cost/--max-tokens (rerun to continue), 130 interrupted.
+EPILOG = """exit codes: 0 all ok, 1 every story failed (--batch-api: or a batch was refused),
+2 bad usage or input, 3 some stories partial or failed, 4 stopped by --max-cost/--max-tokens
+or by --batch-timeout with batches still running (rerun to continue), 130 interrupted.
 
 examples:
   newsbrief batch ../shared/evalsets/benchmark-dev.jsonl --out briefs.jsonl --backend none
   newsbrief batch stories/ --out briefs/ --backend openai --base-url http://127.0.0.1:8080/v1
+  OPENAI_API_KEY=sk-... newsbrief batch stories.jsonl --out briefs/ --batch-api \\
+      --base-url https://api.openai.com/v1 --model gpt-4o-mini
   newsbrief cluster feed/ --out stories.jsonl
   newsbrief digest feed.jsonl --out digest/ --min-sources 2
 """
@@ -85,6 +90,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "a .jsonl file (one record per story) or a directory (<id>.json, <id>.md, <id>.html "
         "per story, index.md and index.html)",
     )
+    _batch_api_options(p)
     add_backend_options(p)
     _config_option(p)
     p.set_defaults(func=cmd_batch)
@@ -126,6 +132,41 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_digest)
 
 
+def _batch_api_options(parser: argparse.ArgumentParser) -> None:
+    from ..stories.batch_api import DEFAULT_POLL, DEFAULT_TIMEOUT
+
+    group = parser.add_argument_group(
+        "OpenAI Batch API (half price, results within 24 h; OpenAI only: vLLM and llama.cpp "
+        "servers have no Batch API)"
+    )
+    group.add_argument(
+        "--batch-api",
+        action="store_true",
+        help="send the article calls of all stories as one batch, then the synthesis calls as "
+        "a second; resumable: batch ids are kept in OUT.batch-state.json",
+    )
+    group.add_argument(
+        "--batch-poll",
+        type=float,
+        metavar="SECONDS",
+        help=f"seconds between polls of a running batch (default {DEFAULT_POLL:g})",
+    )
+    group.add_argument(
+        "--batch-timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"most seconds to wait in this run (default {DEFAULT_TIMEOUT:g}); past it the "
+        "batches keep running and a rerun goes on polling them (exit 4)",
+    )
+    group.add_argument(
+        "--batch-reasks",
+        type=int,
+        metavar="N",
+        help="rounds of re-asks for replies that fail validation, each in the next batch "
+        "(default 1; 0: such an article keeps code's brief with the typed error)",
+    )
+
+
 def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -150,7 +191,7 @@ def _check_run_args(args: argparse.Namespace) -> None:
 
 
 def _exit_code(summary: Any) -> int:
-    if summary.not_started:
+    if summary.not_started or getattr(summary, "waiting", 0):
         return EXIT_BUDGET
     if summary.done and summary.failed == summary.done:
         return EXIT_FAILED
@@ -174,7 +215,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ..stories.batch import run_batch
 
     _check_run_args(args)
-    summary = run_batch(args.input, **_batch_kwargs(args))
+    extra = {
+        "poll_every": args.batch_poll,
+        "timeout": args.batch_timeout,
+        "reasks": args.batch_reasks,
+    }
+    given = {key: value for key, value in extra.items() if value is not None}
+    if args.batch_api:
+        from ..stories.batch_api import run_batch_api
+
+        kwargs = _batch_kwargs(args)
+        kwargs.pop("concurrency")  # a batch has no calls in flight to limit
+        summary = run_batch_api(args.input, **kwargs, **given)
+    elif given:
+        raise InputError("--batch-poll, --batch-timeout and --batch-reasks need --batch-api")
+    else:
+        summary = run_batch(args.input, **_batch_kwargs(args))
     if args.quiet:  # the summary line still goes out, so a script sees the counts
         say(summary.line())
     return _exit_code(summary)

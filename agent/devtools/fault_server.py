@@ -34,6 +34,30 @@ HTTP `status` (0 for a dropped connection) and the `usage` the reply reported, N
 had none); `reported_usage()` sums that usage. The server stops by itself after
 `max_requests` requests or `max_lifetime` seconds.
 
+It also speaks the Batch API (unless `batch_api=False`, which answers those routes 404 like
+a vLLM or llama.cpp server): `POST /v1/files` (multipart upload, purpose "batch", at most
+`max_file_bytes`), `GET /v1/files/{id}` and `/v1/files/{id}/content`, `POST /v1/batches`,
+`GET /v1/batches` and `/v1/batches/{id}`, `POST /v1/batches/{id}/cancel`. A batch moves on
+when it is polled: the first poll validates it (-> `in_progress`, or `failed` with `errors`
+for a bad file: not JSONL, a missing or repeated `custom_id`, another `url`, no `model`, more
+than `max_batch_lines` lines), each later poll runs the next share of its lines (all of them
+over `batch_polls` polls) through the same step logic as chat requests (so a line can be a
+fault; "hang" answers at once), then `finalizing`, then the outcome. Lines answered 200 go to
+the output file, others (and dropped ones, as `server_error`) to the error file, in OpenAI's
+line format. Each created batch takes the next outcome of `batch_script` (then
+`batch_default`), a string or a dict with `outcome` and options:
+
+    "completed"                     every line run
+    {"outcome": "expired", "done": N}    N lines run, the rest in the error file as
+                                    `batch_expired` (default N: half)
+    {"outcome": "cancelled", "done": N}  N lines run, then cancelled (the rest have no line)
+    {"outcome": "failed", "message": M}  fails validation with message M
+    any of them with "hold": true   stays `in_progress` until `release_batches()`
+
+A client's `POST .../cancel` cancels too. `batch_creations`, `uploads`, `batches` and
+`batch_lines` (each run line: batch, custom_id, body, step, status, usage) are kept;
+`reported_usage()` counts batch lines too.
+
     with FaultServer(script=["429", "ok"]) as srv:
         client = openai.OpenAI(base_url=srv.base_url, api_key="x")
 
@@ -43,11 +67,16 @@ had none); `reported_usage()` sums that usage. The server stops by itself after
 from __future__ import annotations
 
 import argparse
+import email.parser
+import email.policy
 import json
+import math
 import random
+import re
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -56,6 +85,8 @@ from ..llm.schema_tools import example_instance, resolve
 
 Step = str | dict[str, Any]
 Script = list[Step] | Callable[[dict[str, Any], int], Step] | None
+Outcome = str | dict[str, Any]
+BatchScript = list[Outcome] | Callable[[int, int], Outcome] | None  # (batch number, lines)
 
 FAULT_KINDS = ("429", "500", "503", "drop", "invalid_json", "schema_fail", "length", "empty")
 _SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "openai-api-key", "cookie"}
@@ -149,6 +180,12 @@ class FaultServer:
         max_requests: int = 1000,
         max_lifetime: float = 600.0,
         text_length: int = 0,
+        batch_script: BatchScript = None,
+        batch_default: Outcome = "completed",
+        batch_polls: int = 2,
+        batch_api: bool = True,
+        max_file_bytes: int = 20 * 1024 * 1024,
+        max_batch_lines: int = 10_000,
     ):
         self.script = script
         self.default = default
@@ -165,6 +202,19 @@ class FaultServer:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self.batch_api = batch_api
+        self.batch_script = batch_script
+        self.batch_default = batch_default
+        self.batch_polls = max(1, batch_polls)
+        self.max_file_bytes = max_file_bytes
+        self.max_batch_lines = max_batch_lines
+        self._batch_queue = list(batch_script) if isinstance(batch_script, list) else []
+        self.files: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_lines: list[dict[str, Any]] = []
+        self.batch_creations = 0
+        self.uploads = 0
+        self._batch_lock = threading.RLock()
         self._httpd = _QuietServer((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
@@ -254,16 +304,263 @@ class FaultServer:
         """
         totals = {"prompt_tokens": 0, "completion_tokens": 0}
         with self._lock:
-            for entry in self.requests:
-                if entry.get("step") in skip:
-                    continue
-                for key in totals:
-                    totals[key] += int((entry.get("usage") or {}).get(key, 0))
+            entries = [*self.requests, *self.batch_lines]
+        for entry in entries:
+            if entry.get("step") in skip:
+                continue
+            for key in totals:
+                totals[key] += int((entry.get("usage") or {}).get(key, 0))
         return totals
 
     def wait(self, seconds: float) -> None:
         """Sleep, but wake at once when the server stops."""
         self._stopping.wait(min(max(0.0, seconds), MAX_HANG))
+
+    # ------------------------------------------------------------------ Batch API
+
+    def release_batches(self) -> None:
+        """Let every batch held `in_progress` (outcome option "hold") go on."""
+        with self._batch_lock:
+            for batch in self.batches.values():
+                batch["hold"] = False
+
+    def add_file(self, data: bytes, purpose: str, filename: str) -> dict[str, Any]:
+        with self._batch_lock:
+            file_id = f"file-fault{len(self.files) + 1:04d}"
+            self.files[file_id] = {
+                "data": data,
+                "object": {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(data),
+                    "created_at": int(time.time()),
+                    "filename": filename,
+                    "purpose": purpose,
+                    "status": "processed",
+                },
+            }
+            if purpose == "batch":
+                self.uploads += 1
+            return dict(self.files[file_id]["object"])
+
+    def _next_outcome(self, lines: int) -> dict[str, Any]:
+        n = self.batch_creations
+        if callable(self.batch_script):
+            outcome = self.batch_script(n, lines)
+        elif self._batch_queue:
+            outcome = self._batch_queue.pop(0)
+        else:
+            outcome = self.batch_default
+        return {"outcome": outcome} if isinstance(outcome, str) else dict(outcome)
+
+    def create_batch(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST /v1/batches: (status, the batch object or an error)."""
+        file_id = str(body.get("input_file_id") or "")
+        endpoint = body.get("endpoint")
+        if body.get("completion_window") != "24h":
+            return _error(400, "completion_window must be '24h'", "invalid_request_error")
+        if endpoint not in ("/v1/chat/completions",):
+            return _error(400, f"unsupported endpoint {endpoint!r}", "invalid_request_error")
+        with self._batch_lock:
+            if file_id not in self.files:
+                return _error(404, f"no file {file_id!r}", "invalid_request_error")
+            data = self.files[file_id]["data"]
+            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            outcome = self._next_outcome(lines)
+            self.batch_creations += 1
+            batch_id = f"batch_fault{self.batch_creations:04d}"
+            now = int(time.time())
+            obj = {
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": endpoint,
+                "errors": None,
+                "input_file_id": file_id,
+                "completion_window": "24h",
+                "status": "validating",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": now,
+                "in_progress_at": None,
+                "expires_at": now + 86400,
+                "finalizing_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "expired_at": None,
+                "cancelling_at": None,
+                "cancelled_at": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                "metadata": body.get("metadata") or None,
+            }
+            self.batches[batch_id] = {
+                "object": obj,
+                "outcome": outcome,
+                "hold": bool(outcome.get("hold")),
+                "lines": [],
+                "results": [],
+                "end": None,  # the terminal status it is heading for, once known
+            }
+            return 200, dict(obj)
+
+    def list_batches(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        limit = max(1, min(100, int((query.get("limit") or ["20"])[0])))
+        after = (query.get("after") or [""])[0]
+        with self._batch_lock:
+            ids = sorted(self.batches, reverse=True)  # newest first
+            if after in ids:
+                ids = ids[ids.index(after) + 1 :]
+            page = [dict(self.batches[i]["object"]) for i in ids[:limit]]
+        return {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": len(ids) > limit,
+        }
+
+    def poll_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        """GET /v1/batches/{id}: the batch, moved on by one step (see the module docstring)."""
+        with self._batch_lock:
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                return _error(404, f"no batch {batch_id!r}", "invalid_request_error")
+            self._advance(batch)
+            return 200, dict(batch["object"])
+
+    def cancel_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
+        with self._batch_lock:
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                return _error(404, f"no batch {batch_id!r}", "invalid_request_error")
+            obj = batch["object"]
+            if obj["status"] in ("validating", "in_progress", "finalizing"):
+                obj["status"] = "cancelling"
+                obj["cancelling_at"] = int(time.time())
+                batch["end"] = "cancelled"
+            return 200, dict(obj)
+
+    def _advance(self, batch: dict[str, Any]) -> None:
+        obj = batch["object"]
+        status = obj["status"]
+        now = int(time.time())
+        if status == "validating":
+            errors = self._validate(batch)
+            if errors:
+                obj.update(status="failed", failed_at=now)
+                obj["errors"] = {"object": "list", "data": errors}
+                return
+            obj.update(status="in_progress", in_progress_at=now)
+            obj["request_counts"]["total"] = len(batch["lines"])
+        elif status == "in_progress":
+            if batch["hold"]:
+                return
+            total = len(batch["lines"])
+            outcome = str(batch["outcome"].get("outcome", "completed"))
+            limit = total
+            if outcome in ("expired", "cancelled"):
+                limit = min(total, int(batch["outcome"].get("done", total // 2)))
+            share = max(1, math.ceil(total / self.batch_polls))
+            for line in batch["lines"][
+                len(batch["results"]) : min(limit, len(batch["results"]) + share)
+            ]:
+                self._run_line(batch, line)
+            if len(batch["results"]) >= limit:
+                if outcome == "expired":
+                    self._end(batch, "expired")
+                elif outcome == "cancelled":
+                    obj.update(status="cancelling", cancelling_at=now)
+                    batch["end"] = "cancelled"
+                else:
+                    obj.update(status="finalizing", finalizing_at=now)
+                    batch["end"] = "completed"
+        elif status in ("finalizing", "cancelling"):
+            self._end(batch, batch["end"] or "completed")
+
+    def _validate(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        outcome = batch["outcome"]
+        if outcome.get("outcome") == "failed":
+            message = str(outcome.get("message", "the input file failed validation (scripted)"))
+            return [{"code": "invalid_request", "message": message, "param": None, "line": None}]
+        data = self.files[batch["object"]["input_file_id"]]["data"]
+        errors: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        raw_lines = [raw for raw in data.splitlines() if raw.strip()]
+        if not raw_lines:
+            return [{"code": "empty_file", "message": "the input file is empty", "line": None}]
+        if len(raw_lines) > self.max_batch_lines:
+            message = f"{len(raw_lines)} requests; at most {self.max_batch_lines} are allowed"
+            return [{"code": "too_many_requests", "message": message, "line": None}]
+        for number, raw in enumerate(raw_lines, start=1):
+            problem = _line_problem(raw, seen)
+            if problem is not None:
+                errors.append({"code": "invalid_line", "message": problem, "line": number})
+                continue
+            batch["lines"].append(json.loads(raw))
+        return errors[:10]
+
+    def _run_line(self, batch: dict[str, Any], line: dict[str, Any]) -> None:
+        body = line["body"]
+        step = self.next_step(body)
+        if str(step.get("kind")) == "hang":  # a batch line has no client waiting on it
+            step = {**step, "kind": "ok"}
+        status, payload, _ = answer(self, step, body)
+        number = len(self.batch_lines) + 1
+        result: dict[str, Any] = {"id": f"batch_req_{number}", "custom_id": line["custom_id"]}
+        if payload is None:  # a dropped connection: an error without a response
+            result.update(
+                response=None,
+                error={"code": "server_error", "message": "the request failed (fault server)"},
+            )
+        else:
+            result.update(
+                response={"status_code": status, "request_id": f"req_{number}", "body": payload},
+                error=None,
+            )
+        batch["results"].append(result)
+        counts = batch["object"]["request_counts"]
+        counts["completed" if status == 200 else "failed"] += 1
+        with self._lock:
+            self.batch_lines.append(
+                {
+                    "batch": batch["object"]["id"],
+                    "custom_id": line["custom_id"],
+                    "json": body,
+                    "step": str(step.get("kind", "ok")),
+                    "status": status,
+                    "usage": (payload or {}).get("usage"),
+                }
+            )
+
+    def _end(self, batch: dict[str, Any], status: str) -> None:
+        obj = batch["object"]
+        now = int(time.time())
+        output: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for result in batch["results"]:
+            ok = result["response"] is not None and result["response"]["status_code"] == 200
+            (output if ok else errors).append(result)
+        if status == "expired":
+            for line in batch["lines"][len(batch["results"]) :]:
+                errors.append(
+                    {
+                        "id": f"batch_req_x{len(errors) + 1}",
+                        "custom_id": line["custom_id"],
+                        "response": None,
+                        "error": {
+                            "code": "batch_expired",
+                            "message": "This request could not be executed before the "
+                            "completion window expired.",
+                        },
+                    }
+                )
+                obj["request_counts"]["failed"] += 1
+        for key, rows in (("output_file_id", output), ("error_file_id", errors)):
+            if rows:
+                data = "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8")
+                name = f"{obj['id']}_{key.split('_')[0]}.jsonl"
+                obj[key] = self.add_file(data, "batch_output", name)["id"]
+        obj["status"] = status
+        obj[f"{status}_at"] = now
 
 
 # --------------------------------------------------------------------------- HTTP handling
@@ -311,6 +608,46 @@ def chat_reply(
 
 def _error(status: int, message: str, kind: str) -> tuple[int, dict[str, Any]]:
     return status, {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+def _line_problem(raw: bytes, seen: set[str]) -> str | None:
+    """What is wrong with one line of a batch input file, or None."""
+    try:
+        line = json.loads(raw)
+    except ValueError:
+        return "not a JSON object"
+    if not isinstance(line, dict):
+        return "not a JSON object"
+    custom_id = line.get("custom_id")
+    if not isinstance(custom_id, str) or not custom_id:
+        return "custom_id is missing"
+    if custom_id in seen:
+        return f"custom_id {custom_id!r} is repeated"
+    seen.add(custom_id)
+    if line.get("method") != "POST":
+        return "method must be POST"
+    if line.get("url") != "/v1/chat/completions":
+        return "url must be /v1/chat/completions, the batch's endpoint"
+    body = line.get("body")
+    if not isinstance(body, dict) or not body.get("model") or not body.get("messages"):
+        return "body must be a chat completion request with a model and messages"
+    return None
+
+
+def parse_multipart(content_type: str, data: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name -> (file name or None, bytes)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        fields[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
+    return fields
 
 
 _LLAMA_CPP_REJECTION = (
@@ -401,6 +738,72 @@ def _bad_reply(
     return (*_error(400, f"unknown fault step {kind!r}", "invalid_request_error"), {})
 
 
+_BATCH_ROUTE = re.compile(
+    r"(?:^|/)(?P<kind>files|batches)(?:/(?P<id>[A-Za-z0-9_.-]+)(?:/(?P<action>content|cancel))?)?$"
+)
+
+
+def get_route(server: FaultServer, path: str, query: str) -> tuple[int, dict[str, Any] | bytes]:
+    """A GET: the models list, or a Batch API route: (status, JSON payload, or a file's bytes)."""
+    if path.rstrip("/").endswith("/models"):
+        models = [{"id": server.model, "object": "model", "owned_by": "fault-server"}]
+        return 200, {"object": "list", "data": models}
+    found = _BATCH_ROUTE.search(path.rstrip("/")) if server.batch_api else None
+    if found is None:
+        return _error(404, f"no route {path}", "not_found")
+    kind, item, action = found.group("kind", "id", "action")
+    if kind == "batches" and item is None and action is None:
+        return 200, server.list_batches(urllib.parse.parse_qs(query))
+    if kind == "batches" and item is not None and action is None:
+        return server.poll_batch(item)
+    if kind == "files" and item is not None and action in (None, "content"):
+        with server._batch_lock:
+            file = server.files.get(item)
+        if file is None:
+            return _error(404, f"no file {item!r}", "invalid_request_error")
+        return (200, file["data"]) if action == "content" else (200, dict(file["object"]))
+    return _error(404, f"no route {path}", "not_found")
+
+
+def batch_post(server: FaultServer, found: re.Match[str], body: Any) -> tuple[int, dict[str, Any]]:
+    """A JSON POST of the Batch API routes: create a batch, or cancel one."""
+    if not isinstance(body, dict):
+        return _error(400, "request body is not a JSON object", "invalid_request_error")
+    kind, item, action = found.group("kind", "id", "action")
+    if kind == "batches" and item is None:
+        return server.create_batch(body)
+    if kind == "batches" and action == "cancel":
+        return server.cancel_batch(item)
+    return _error(404, f"no route {found.group(0)}", "not_found")
+
+
+def upload_file(
+    server: FaultServer, handler: BaseHTTPRequestHandler, length: int
+) -> tuple[int, dict[str, Any]]:
+    """POST /v1/files: keep the uploaded file and answer its file object; a body over the
+    size limit is refused unread (and the connection closed).
+    """
+    if length > server.max_file_bytes + 64 * 1024:
+        server.record(handler, {"bytes": length})
+        handler.close_connection = True
+        return _error(
+            413, f"file too large: at most {server.max_file_bytes} bytes", "invalid_request_error"
+        )
+    raw = handler.rfile.read(length) if length else b""
+    fields = parse_multipart(handler.headers.get("Content-Type") or "", raw)
+    filename, data = fields.get("file", (None, b""))
+    purpose = fields.get("purpose", (None, b""))[1].decode("utf-8", "replace")
+    server.record(handler, {"purpose": purpose, "filename": filename, "bytes": len(data)})
+    if "file" not in fields or not purpose:
+        return _error(
+            400, "a multipart body with 'file' and 'purpose' is needed", "invalid_request_error"
+        )
+    if len(data) > server.max_file_bytes:
+        message = f"file too large: at most {server.max_file_bytes} bytes"
+        return _error(413, message, "invalid_request_error")
+    return 200, server.add_file(data, purpose, filename or "upload")
+
+
 def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -409,11 +812,17 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(
-            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            self,
+            status: int,
+            payload: dict[str, Any] | bytes,
+            headers: dict[str, str] | None = None,
         ) -> None:
-            data = json.dumps(payload).encode("utf-8")
+            raw = isinstance(payload, bytes)  # a file's content
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header(
+                "Content-Type", "application/octet-stream" if raw else "application/json"
+            )
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
@@ -422,28 +831,25 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             server.record(self, None)
-            if self.path.rstrip("/").endswith("/models"):
-                self._send(
-                    200,
-                    {
-                        "object": "list",
-                        "data": [
-                            {"id": server.model, "object": "model", "owned_by": "fault-server"}
-                        ],
-                    },
-                )
-            else:
-                self._send(*_error(404, f"no route {self.path}", "not_found"))
+            parts = urllib.parse.urlsplit(self.path)
+            self._send(*get_route(server, parts.path, parts.query))
 
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
+            route = urllib.parse.urlsplit(self.path).path.rstrip("/")
+            found = _BATCH_ROUTE.search(route) if server.batch_api else None
+            if found is not None and found.group("kind") == "files":
+                status, reply = upload_file(server, self, length)
+                return self._send(status, reply)
             raw = self.rfile.read(length) if length else b""
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = None
             entry = server.record(self, body)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            if found is not None:
+                return self._send(*batch_post(server, found, body))
+            if not route.endswith("/chat/completions"):
                 return self._send(*_error(404, f"no route {self.path}", "not_found"))
             if not isinstance(body, dict):
                 return self._send(
@@ -487,6 +893,17 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="least characters of plain strings in generated replies",
     )
+    parser.add_argument(
+        "--batch-script",
+        default="[]",
+        help='JSON list of batch outcomes, e.g. \'[{"outcome":"expired","done":3}]\'',
+    )
+    parser.add_argument(
+        "--batch-polls", type=int, default=2, help="polls over which a batch runs its lines"
+    )
+    parser.add_argument(
+        "--no-batch-api", action="store_true", help="answer the files and batches routes 404"
+    )
     args = parser.parse_args(argv)
     try:
         script = json.loads(args.script)
@@ -494,6 +911,13 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("not a list")
     except ValueError as err:
         print(f"error: --script must be a JSON list of steps ({err})", file=sys.stderr)
+        return 2
+    try:
+        batch_script = json.loads(args.batch_script)
+        if not isinstance(batch_script, list):
+            raise ValueError("not a list")
+    except ValueError as err:
+        print(f"error: --batch-script must be a JSON list of outcomes ({err})", file=sys.stderr)
         return 2
     srv = FaultServer(
         script,
@@ -504,6 +928,9 @@ def main(argv: list[str] | None = None) -> int:
         max_requests=args.max_requests,
         max_lifetime=args.max_lifetime,
         text_length=args.text_length,
+        batch_script=batch_script,
+        batch_polls=args.batch_polls,
+        batch_api=not args.no_batch_api,
     )
     srv.start()
     print(srv.base_url, flush=True)

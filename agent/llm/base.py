@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from ..schemas import ErrorKind
 
 StructuredMode = Literal["json_schema", "json_object", "prompted"]
 
@@ -54,11 +57,17 @@ class BackendError(Exception):
 
     `requests`: how many requests `complete` sent before giving up (transport retries
     included; 0 when nothing was sent), so callers can count every request the endpoint saw.
+    `kind`: the `ModelError` kind a failed call is recorded with when no subclass below
+    says otherwise ("other"; the Batch API mode gives "batch_failed", "batch_expired"...).
     """
 
-    def __init__(self, message: str = "", requests: int = 1):
+    kind: ErrorKind = "other"
+
+    def __init__(self, message: str = "", requests: int = 1, kind: ErrorKind | None = None):
         super().__init__(message)
         self.requests = requests
+        if kind is not None:
+            self.kind = kind
 
 
 class TransportError(BackendError):

@@ -144,18 +144,25 @@ class OpenAIBackend:
             return {"type": "json_object"}
         return {"type": "json_object", "schema": grammar_schema(request.schema)}
 
-    def complete(self, request: Request) -> Completion:
-        kwargs: dict[str, Any] = {
+    def chat_body(self, request: Request) -> dict[str, Any]:
+        """The JSON body of the chat-completions request `complete` sends for `request` (the
+        Batch API mode, `agent.llm.batch_api`, writes the same body into its input file).
+        """
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": request.messages,
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
         }
         if request.seed is not None:
-            kwargs["seed"] = request.seed
+            body["seed"] = request.seed
         fmt = self.response_format(request)
         if fmt is not None:
-            kwargs["response_format"] = fmt
+            body["response_format"] = fmt
+        return body
+
+    def complete(self, request: Request) -> Completion:
+        kwargs = self.chat_body(request)
         retries = 0
 
         def count_retry(state: RetryCallState) -> None:
@@ -176,6 +183,30 @@ class OpenAIBackend:
         except openai.OpenAIError as err:  # e.g. a reply the client could not parse
             raise BackendError(self._clean(str(err)), requests=retries + 1) from None
         return self._completion(response, retries)
+
+    def completion_from_body(self, body: dict[str, Any]) -> Completion:
+        """The Completion of a chat-completion JSON body (a Batch API output line's), read the
+        way `complete` reads a live reply. Raises BackendError for a body that is not one.
+        """
+        from openai.types.chat import ChatCompletion
+        from pydantic import ValidationError
+
+        try:
+            response = ChatCompletion.model_validate(body)
+        except ValidationError as err:
+            raise BackendError(f"not a chat completion: {err.errors()[0]['msg']}") from None
+        return self._completion(response, 0)
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The `openai` client (no retries of its own), for the files and batches endpoints."""
+        return self._client
+
+    def describe_error(self, err: openai.OpenAIError) -> str:
+        """One line for an error of the client: status, endpoint and message, no key in it."""
+        if isinstance(err, openai.APIError):
+            return self._describe(err)
+        return self._clean(str(err))
 
     def _completion(self, response: Any, retries: int) -> Completion:
         choice = response.choices[0] if response.choices else None

@@ -1,9 +1,11 @@
 """Token prices and cost estimates.
 
 Prices are US dollars per one million tokens, as published list prices at the time of
-writing (standard tier, no batch or cached-input discount). They change: override them with
+writing (standard tier, no cached-input discount). They change: override them with
 `--pricing FILE` (JSON or TOML: `{"model": {"input": X, "output": Y}}`), which is merged
-over this table.
+over this table. Calls made through the OpenAI Batch API (`newsbrief batch --batch-api`)
+cost `BATCH_DISCOUNT` (half) of these prices: `estimate_cost(..., batch=True)`, and
+`call_cost` for a completion marked `raw["batch"]` (set by `agent.llm.batch_api`).
 
 Whether calls cost money at all is the backend's declared `priced` capability, never read
 from the model's name: the embedded model, replay and scripted backends are free, and so is
@@ -25,6 +27,8 @@ from ..tomlfile import parse_toml
 from .base import Backend, Completion
 
 PriceTable = dict[str, dict[str, float]]
+
+BATCH_DISCOUNT = 0.5  # the Batch API bills input and output tokens at half the list price
 
 # USD per 1M tokens (input, output); as of writing, overridable with load_pricing().
 DEFAULT_PRICES: PriceTable = {
@@ -53,24 +57,37 @@ def has_price(model: str, table: PriceTable | None = None) -> bool:
 
 
 def estimate_cost(
-    model: str, prompt_tokens: int, completion_tokens: int, table: PriceTable | None = None
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    table: PriceTable | None = None,
+    *,
+    batch: bool = False,
 ) -> float:
-    """Estimated cost in USD of one call at the table's prices (0.0 for a model it lacks)."""
+    """Estimated cost in USD of one call at the table's prices (0.0 for a model it lacks);
+    `batch`: made through the Batch API, at `BATCH_DISCOUNT` of those prices.
+    """
     prices = _lookup(model, table if table is not None else DEFAULT_PRICES)
     if prices is None:
         return 0.0
     cost = prompt_tokens * prices.get("input", 0.0) + completion_tokens * prices.get("output", 0.0)
+    if batch:
+        cost *= BATCH_DISCOUNT
     return round(cost / 1_000_000, 8)
 
 
 def call_cost(backend: Backend, completion: Completion, table: PriceTable | None = None) -> float:
     """Estimated cost in USD of one completion: 0.0 when the backend declares its calls free
-    or the answer came from a cache.
+    or the answer came from a cache; half price for an answer of the Batch API.
     """
     if not backend.priced or completion.cache_hit:
         return 0.0
     return estimate_cost(
-        backend.model, completion.prompt_tokens, completion.completion_tokens, table
+        backend.model,
+        completion.prompt_tokens,
+        completion.completion_tokens,
+        table,
+        batch=bool(completion.raw.get("batch")),
     )
 
 

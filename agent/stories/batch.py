@@ -83,10 +83,12 @@ class BatchSummary:
     partial: int = 0
     failed: int = 0
     not_started: int = 0
+    waiting: int = 0  # Batch API mode: stories whose batches still ran at --batch-timeout
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    note: str = ""  # added to the summary line (the Batch API mode's batches)
     results: list[StoryResult] = field(default_factory=list, repr=False)
 
     @property
@@ -107,10 +109,11 @@ class BatchSummary:
         text = (
             f"batch: {self.done} stories run ({self.ok} ok, {self.partial} partial, {self.failed} "
             f"failed)"
-            f", {self.skipped} already done, {self.not_started} not started; "
-            f"{self.prompt_tokens + self.completion_tokens:,} tokens ({self.prompt_tokens:,} "
+            f", {self.skipped} already done, {self.not_started} not started"
+            + (f", {self.waiting} waiting for their batch" if self.waiting else "")
+            + f"; {self.prompt_tokens + self.completion_tokens:,} tokens ({self.prompt_tokens:,} "
             f"prompt), "
-            f"${self.cost_usd:.4f}; {self.seconds:.1f} s ({rate:.2f} stories/s)"
+            f"${self.cost_usd:.4f}; {self.seconds:.1f} s ({rate:.2f} stories/s)" + self.note
         )
         return text
 
