@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,11 +19,14 @@ NAME = rf"(?<![\w/@#.'’-]){_TOKEN}(?:[ \t]+(?:(?:{PARTICLES}|of|for)[ \t]+)?{_
 _NAME_RE = re.compile(NAME)
 
 
+# The word helpers below are kept per word: a long article repeats its names many times.
+@functools.lru_cache(maxsize=1 << 16)
 def _clean_token(token: str) -> str:
     token = re.sub(r"['’]s?$", "", token)
     return token.rstrip(".") if len(token.rstrip(".")) > 3 else token
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_title(token: str) -> bool:
     return _clean_token(token).lower().rstrip(".") in PERSON_TITLES
 
@@ -43,6 +48,7 @@ def split_title(chain: str) -> tuple[list[str], list[str]]:
     return tokens[:cut], name
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def last_name_key(name: str) -> str:
     last = name.split()[-1] if name.split() else ""
     return re.sub(r"^(?:al|el|ad|as|ash)-", "", last, flags=re.I).lower()
@@ -53,6 +59,52 @@ class Person:
     name: str
     roles: set[str]
     mentions: list[int]
+    rank: int = 0  # the order in which the article's persons were first met
+
+
+# Mentions walked back from an offset, looking for the person a role names, before every
+# person with the role is looked at instead.
+_ROLE_WALK = 64
+
+
+class _Mentions:
+    """Every mention (offset, person) of an article, in the order they were added, kept as
+    runs of rising offsets (names in text order, then speech subjects, then quote speakers),
+    so the latest mentions before an offset are found by bisection, not by a scan.
+    """
+
+    def __init__(self) -> None:
+        self.offsets: list[list[int]] = []
+        self.persons: list[list[Person]] = []
+
+    def add(self, offset: int, person: Person) -> None:
+        if not self.offsets or offset < self.offsets[-1][-1]:
+            self.offsets.append([])
+            self.persons.append([])
+        self.offsets[-1].append(offset)
+        self.persons[-1].append(person)
+
+    def latest(self, before: int, wanted: set[str], steps: int) -> list[Person] | None:
+        """The persons whose roles include `wanted` mentioned at the latest offset before
+        `before` where any is ([] when none is); None when more than `steps` mentions would
+        have to be walked back to know.
+        """
+        cursors = [bisect.bisect_left(offsets, before) - 1 for offsets in self.offsets]
+        found: list[Person] = []
+        at: int | None = None
+        for _ in range(steps):
+            live = [run for run, cursor in enumerate(cursors) if cursor >= 0]
+            if not live:
+                return found
+            run = max(live, key=lambda r: self.offsets[r][cursors[r]])
+            offset, person = self.offsets[run][cursors[run]], self.persons[run][cursors[run]]
+            if at is not None and offset < at:
+                return found
+            cursors[run] -= 1
+            if wanted <= person.roles:
+                at = offset
+                found.append(person)
+        return None
 
 
 class People:
@@ -64,6 +116,8 @@ class People:
         self.text = text
         self.persons: dict[str, Person] = {}
         self.chains: list[tuple[int, list[str]]] = []
+        self._mentions = _Mentions()
+        self._with_role: dict[str, list[Person]] = {}  # role word -> persons with it
         # The first person-like chain (2-4 words, no organisation word) of each length, by
         # last-name key: looking a name up does not scan the whole article again.
         self._by_key: dict[str, dict[int, list[str]]] = {}
@@ -76,14 +130,21 @@ class People:
                 )
             if name and title and any(_is_title(t) for t in title):
                 self.add(" ".join(name), match.start(), {t.lower().strip(".") for t in title})
+        self._chain_starts = [offset for offset, _ in self.chains]
 
     def add(self, name: str, offset: int, roles: set[str] | None = None) -> str:
         full = self.full_name(name)
-        person = self.persons.setdefault(last_name_key(full), Person(full, set(), []))
+        key = last_name_key(full)
+        person = self.persons.get(key)
+        if person is None:
+            person = self.persons[key] = Person(full, set(), [], rank=len(self.persons))
         if len(full.split()) > len(person.name.split()):
             person.name = full
+        for role in sorted((roles or set()) - person.roles):
+            self._with_role.setdefault(role, []).append(person)
         person.roles |= roles or set()
         person.mentions.append(offset)
+        self._mentions.add(offset, person)
         return person.name
 
     def full_name(self, name: str) -> str:
@@ -109,14 +170,22 @@ class People:
         wanted = {w for w in re.findall(r"[\w.]+", phrase.lower()) if w not in ignored}
         if not wanted & PERSON_TITLES:
             return None
-        found = [p for p in self.persons.values() if wanted <= p.roles]
-        found.sort(key=lambda p: max([m for m in p.mentions if m < before], default=-1))
-        return found[-1].name if found else None
+        listed = min((self._with_role.get(w, []) for w in wanted), key=len)
+        if not any(wanted <= p.roles for p in listed):
+            return None
+        latest = self._mentions.latest(before, wanted, _ROLE_WALK)
+        if latest:  # of those named last, the one first met last
+            return max(latest, key=lambda p: p.rank).name
+        found = sorted((p for p in listed if wanted <= p.roles), key=lambda p: p.rank)
+        if latest is None:  # not within the last mentions: each person's last mention
+            found.sort(key=lambda p: max([m for m in p.mentions if m < before], default=-1))
+        return found[-1].name  # none named before: the one first met last
 
     def last_mention(self, start: int, end: int) -> str | None:
         """The last person named within [start, end)."""
-        hits = [
-            (off, " ".join(tokens)) for off, tokens in self.chains if start <= off < end and tokens
-        ]
-        hits = [(off, name) for off, name in hits if self.is_person(name)]
-        return self.full_name(hits[-1][1]) if hits else None
+        low = bisect.bisect_left(self._chain_starts, start)
+        high = bisect.bisect_left(self._chain_starts, end)
+        for _, tokens in reversed(self.chains[low:high]):
+            if tokens and self.is_person(" ".join(tokens)):
+                return self.full_name(" ".join(tokens))
+        return None

@@ -6,12 +6,16 @@ serve verification, see `quoted_spans`) with `origin="code"`.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..schemas import Article, Quote
 from ..text.match import has_phrase
-from ..text.sentences import sentence_at, sentences_between
+from ..text.sentences import SentenceIndex, sentences_between
 from .lexicon import SPEECH_VERBS
 from .names import NAME, People, split_title
 
@@ -63,11 +67,27 @@ def _line_spans(line: str, base: int, continued: bool = False) -> list[Span]:
     spans += _straight_pairs(line, base)
     if continued:
         spans += _open_to_end(line, base, spans)
+    inside = _Inside(spans)  # the single quotes found are never inside one another
     for match in _SINGLE.finditer(line):
         at = base + match.start()
-        if not any(s.open <= at < s.close for s in spans):
+        if not inside(at):
             spans.append(Span(at + 1, base + match.end() - 1, at, base + match.end()))
     return sorted(spans, key=lambda s: s.open)
+
+
+class _Inside:
+    """Whether an offset lies within any of some spans (marks included), by bisection: a
+    long line has many spans.
+    """
+
+    def __init__(self, spans: list[Span]) -> None:
+        ordered = sorted(spans, key=lambda s: s.open)
+        self.opens = [s.open for s in ordered]
+        self.reach = list(itertools.accumulate((s.close for s in ordered), max))
+
+    def __call__(self, at: int) -> bool:
+        index = bisect.bisect_right(self.opens, at) - 1
+        return index >= 0 and at < self.reach[index]
 
 
 def quoted_spans(text: str) -> list[Span]:
@@ -124,11 +144,47 @@ _END = re.compile(
 )
 
 
+_NONSPACE = re.compile(r"\S")
+_MARK = re.compile(r"[.!?]")
+
+
 def _clause_before(text: str, pos: int, floor: int) -> tuple[str, int]:
     """Text from the last sentence end in [floor, pos) to pos, and its start offset."""
     ends = [m.end() for m in _END.finditer(text, floor, pos)]
     start = ends[-1] if ends else floor
     return text[start:pos], start
+
+
+class _Ends:
+    """`_clause_before` for many offsets of one text, from the sentence ends found once.
+
+    `_END.finditer(text, floor, pos)` finds the ends of the whole text that start at or
+    after `floor` (its look-behinds see before `floor`) and whose look-ahead (spaces, then a
+    capital, digit or opening quote) fits before `pos`, that is whose next non-space
+    character is before `pos`; those positions rise with the ends.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.nexts: list[int] = []  # the first non-space character after each end
+        for mark in _MARK.finditer(text):  # an end starts with one: try only there
+            if self.ends and mark.start() < self.ends[-1]:
+                continue
+            match = _END.match(text, mark.start())
+            if match is None:
+                continue
+            following = _NONSPACE.search(text, match.end())
+            self.starts.append(match.start())
+            self.ends.append(match.end())
+            self.nexts.append(following.start() if following else len(text))
+
+    def clause_before(self, pos: int, floor: int) -> tuple[str, int]:
+        """As `_clause_before(text, pos, floor)`."""
+        index = bisect.bisect_left(self.nexts, pos) - 1
+        start = self.ends[index] if index >= 0 and self.starts[index] >= floor else floor
+        return self.text[start:pos], start
 
 
 def _clause_after(text: str, pos: int, ceiling: int) -> str:
@@ -137,15 +193,42 @@ def _clause_after(text: str, pos: int, ceiling: int) -> str:
     return text[pos : match.end() if match else ceiling]
 
 
+class _Records:
+    """(offset, speaker) records in the order they were made, kept as runs of rising offsets
+    (the attributions in text order, then the quotes in text order), so the last record made
+    within a range of offsets is found by bisection, not by a scan.
+    """
+
+    def __init__(self) -> None:
+        self.offsets: list[list[int]] = []
+        self.names: list[list[str]] = []
+
+    def append(self, offset: int, name: str) -> None:
+        if not self.offsets or offset < self.offsets[-1][-1]:
+            self.offsets.append([])
+            self.names.append([])
+        self.offsets[-1].append(offset)
+        self.names[-1].append(name)
+
+    def last_within(self, start: int, end: int) -> str | None:
+        """The last record made with start <= offset < end."""
+        for offsets, names in zip(reversed(self.offsets), reversed(self.names), strict=True):
+            index = bisect.bisect_left(offsets, end) - 1
+            if index >= 0 and offsets[index] >= start:
+                return names[index]
+        return None
+
+
 class _Speakers:
     """Resolves the subject of an attribution to a speaker name, tracking who spoke last."""
 
     def __init__(self, text: str):
         self.text = text
         self.people = People(text)
-        self.records: list[tuple[int, str]] = []
+        self.records = _Records()
+        self.ends = _Ends(text)
         for verb in _VERB_RE.finditer(text):
-            clause, start = _clause_before(text, verb.start(), max(0, verb.start() - 200))
+            clause, start = self.ends.clause_before(verb.start(), max(0, verb.start() - 200))
             subject = _SUBJECT_AT_END.search(clause)
             if subject and not subject.group("pron"):
                 self.record(self.resolve(subject, start), verb.start())
@@ -154,11 +237,10 @@ class _Speakers:
 
     def record(self, name: str | None, offset: int) -> None:
         if name and name[0].isupper() and self.people.is_person(name):
-            self.records.append((offset, self.people.add(name, offset)))
+            self.records.append(offset, self.people.add(name, offset))
 
     def last_speaker(self, before: int) -> str | None:
-        earlier = [name for offset, name in self.records if offset < before]
-        return earlier[-1] if earlier else None
+        return self.records.last_within(-1, before)
 
     def resolve(self, match: re.Match[str], offset: int) -> str | None:
         groups = match.groupdict()
@@ -220,7 +302,7 @@ def _attribute(
 ) -> str | None:
     text = speakers.text
     floor = max(line[0], previous.span.close if previous else line[0])
-    prefix, start = _clause_before(text, span.open, floor)
+    prefix, start = speakers.ends.clause_before(span.open, floor)
     suffix = _clause_after(text, span.close, line[1])
     return (
         _from_suffix(speakers, suffix, span.close)
@@ -234,43 +316,89 @@ def _attribute(
 def _paragraph_before(speakers: _Speakers, span: Span, line: tuple[int, int]) -> str | None:
     """For a paragraph that opens with a quote: the last speaker named in the paragraph before."""
     text = speakers.text
-    if text[line[0] : span.open].strip():
+    if _NONSPACE.search(text, line[0], span.open):
         return None
-    before = text[: line[0]].rstrip()
-    start = before.rfind("\n") + 1
-    named = [name for offset, name in speakers.records if start <= offset < len(before)]
-    return named[-1] if named else None
+    end = line[0]  # the end of the text before, blank lines and spaces left out
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = text.rfind("\n", 0, end) + 1
+    return speakers.records.last_within(start, end)
 
 
-def speaker_named_near(article: Article, speaker: str | None, start: int, end: int) -> bool:
+def speaker_named_near(
+    article: Article,
+    speaker: str | None,
+    start: int,
+    end: int,
+    index: SentenceIndex | None = None,
+) -> bool:
     """True when `speaker` (or a person's last name) is named in the sentences overlapping
-    [start, end) or in the sentence just before or after them.
+    [start, end) or in the sentence just before or after them. `index`: the article's
+    `SentenceIndex`, for many lookups in one article.
     """
     if not speaker:
         return False
-    near = " ".join(s.text for s in sentences_between(article, start, end, margin=1))
+    around = (
+        index.between(start, end, margin=1)
+        if index is not None
+        else sentences_between(article, start, end, margin=1)
+    )
+    near = " ".join(s.text for s in around)
     last = speaker.split()[-1]
     names = {speaker, last} if last[:1].isupper() and len(last) >= 3 else {speaker}
     return any(has_phrase(near, name, ignore_case=False) for name in names)
 
 
-def _line_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, len(text) if end < 0 else end
+class _LineBounds:
+    """The line (start, end) around an offset, by bisection on the line breaks: a long
+    one-line text is not searched from each quote to its ends.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        self.breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def __call__(self, pos: int) -> tuple[int, int]:
+        index = bisect.bisect_left(self.breaks, pos)
+        start = self.breaks[index - 1] + 1 if index else 0
+        return start, self.breaks[index] if index < len(self.breaks) else self.length
+
+
+# The quotes of the last few articles: the brief, the citations of its overview and the
+# prompt's hints all ask for the quotes of one article, and on a long one finding them takes
+# a while. Keyed by the text and the sentences, which are all the answer depends on.
+_KEPT = 4
+_kept: OrderedDict[tuple[object, ...], list[Quote]] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def extract_quotes(article: Article) -> list[Quote]:
     """Quotes of 4+ words within quotation marks, with speakers (None when unattributable)."""
+    key = (article.text, tuple((s.id, s.start, s.end, s.text) for s in article.sentences))
+    with _kept_lock:
+        quotes = _kept.get(key)
+        if quotes is not None:
+            _kept.move_to_end(key)
+    if quotes is None:
+        quotes = _extract_quotes(article)
+        with _kept_lock:
+            _kept[key] = quotes
+            while len(_kept) > _KEPT:
+                _kept.popitem(last=False)
+    return [quote.model_copy() for quote in quotes]
+
+
+def _extract_quotes(article: Article) -> list[Quote]:
     text, speakers = article.text, _Speakers(article.text)
     quotes: list[Quote] = []
     previous: _Found | None = None
+    line_bounds, sentences = _LineBounds(text), SentenceIndex(article)
     for span in quoted_spans(text):
         words = quote_text(text, span)
         if _word_count(words) < 4:
             continue
-        sentence = sentence_at(article, span.start)
-        line = _line_bounds(text, span.open)
+        sentence = sentences.at(span.start)
+        line = line_bounds(span.open)
         speaker = _attribute(
             speakers, span, previous if previous and previous.span.open >= line[0] else None, line
         )
@@ -285,7 +413,9 @@ def extract_quotes(article: Article) -> list[Quote]:
                     sentence_id=sentence.id,
                     origin="code",
                     verbatim=True,
-                    speaker_verified=speaker_named_near(article, speaker, span.open, span.close),
+                    speaker_verified=speaker_named_near(
+                        article, speaker, span.open, span.close, sentences
+                    ),
                 )
             )
     return quotes

@@ -20,6 +20,7 @@ cited with its sentence; one conflict per subject and kind.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -100,13 +101,17 @@ def _event_day(u: Unit) -> str | None:
 
 def _date_conflicts(alignment: Alignment) -> list[Conflict]:
     units = sorted(alignment.units.values(), key=lambda u: (u.article_id, u.index))
+    # Only sentences that put a happening on one day, each paired with those of the later
+    # articles: never every pair of sentences, which a long article would make too many.
+    dated = [(u, day) for u in units if (day := _event_day(u)) is not None]
     best: dict[frozenset[str], tuple[float, Unit, Unit]] = {}
-    for i, a in enumerate(units):
-        for b in units[i + 1 :]:
-            if a.article_id == b.article_id:
-                continue
-            day_a, day_b = _event_day(a), _event_day(b)
-            if day_a is None or day_b is None or day_a == day_b:
+    later = 0
+    for i, (a, day_a) in enumerate(dated):
+        later = max(later, i + 1)
+        while later < len(dated) and dated[later][0].article_id == a.article_id:
+            later += 1
+        for b, day_b in dated[later:]:
+            if day_a == day_b:
                 continue  # two days may be two happenings; a reporting time is no event's
             overlap, shared = _predicate_overlap(a, b, alignment.weight)
             if overlap < DATE_OVERLAP or shared < DATE_SHARED:
@@ -166,10 +171,11 @@ def _status_conflicts(alignment: Alignment, articles: Sequence[Article]) -> list
         before = [u for u in units if re.search(earlier, fold(u.text).lower())]
         after = [u for u in units if re.search(later, fold(u.text).lower())]
         best: tuple[float, Unit, Unit] | None = None
+        ids = [u.article_id for u in after]  # in article order: skip a's own by bisection
         for a in before:
-            for b in after:
-                if a.article_id == b.article_id:
-                    continue
+            low = bisect.bisect_left(ids, a.article_id)
+            high = bisect.bisect_right(ids, a.article_id)
+            for b in after[:low] + after[high:]:
                 subject = _subject(a, b, alignment.weight)
                 if subject <= 0:
                     continue

@@ -32,7 +32,7 @@ from ..schemas import (
     Verification,
     VerificationIssue,
 )
-from ..text.match import content_words, find_span, fold, has_phrase
+from ..text.match import PhraseIndex, content_words, find_span, fold, has_phrase
 from ..text.sentences import (
     is_degenerate,
     sentence_at,
@@ -82,9 +82,17 @@ def _names(name: str, kind: str) -> list[str]:
     return names
 
 
-def _mentioning(article: Article, name: str, kind: str) -> list[str]:
+def _mentioning(
+    article: Article, name: str, kind: str, index: PhraseIndex | None = None
+) -> list[str]:
+    """Ids of the sentences naming `name` (a person also by last name); `index` holds the
+    article's sentence texts, so many names are looked up without scanning every sentence.
+    """
     names = _names(name, kind)
-    return [s.id for s in article.sentences if any(has_phrase(s.text, n) for n in names)]
+    if index is None:
+        return [s.id for s in article.sentences if any(has_phrase(s.text, n) for n in names)]
+    found = sorted({i for n in names for i in index.containing(n)})
+    return [article.sentences[i].id for i in found]
 
 
 def _same_person(a: str | None, b: str | None) -> bool:
@@ -107,24 +115,54 @@ def _check_entity(
     return Entity(name=name, kind=entity.kind, role=role, sentence_ids=ids, verified=True), [], None
 
 
+class _Listed:
+    """The entities listed so far, indexed for `_same_person` with any of them: by last-name
+    key and by the words of their names, so each speaker is compared with few, not all.
+    """
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.names = PhraseIndex()
+        self.keys: set[str] = set()
+        for entity in entities:
+            self.add(entity.name)
+
+    def add(self, name: str) -> None:
+        if name:  # `_same_person` is False for an empty name
+            self.names.add(name)
+            self.keys.add(last_name_key(name))
+
+    def has_same_person(self, name: str) -> bool:
+        """As `any(_same_person(name, e.name) for e in entities)`."""
+        return bool(
+            last_name_key(name) in self.keys
+            or self.names.contained_in(name)
+            or self.names.containing(name)
+        )
+
+
 def speaker_entities(article: Article, quotes: list[Quote], entities: list[Entity]) -> list[Entity]:
     """Quote speakers not listed yet, as entities with role 'quoted'."""
     added = list(entities)
+    listed = _Listed(added)
+    seen: set[str] = set()  # a speaker seen before is listed by now, or was skipped
+    sentences: PhraseIndex | None = None
     for quote in quotes:
         speaker = quote.speaker
-        if (
-            not speaker
-            or not speaker[0].isupper()
-            or any(_same_person(speaker, e.name) for e in added)
-        ):
+        if not speaker or speaker in seen:
+            continue
+        seen.add(speaker)
+        if not speaker[0].isupper() or listed.has_same_person(speaker):
             continue
         kind: EntityKind = (
             "organization" if any(w.lower() in ORG_WORDS for w in speaker.split()) else "person"
         )
-        ids = _mentioning(article, speaker, kind) or [quote.sentence_id]
+        if sentences is None:
+            sentences = PhraseIndex(s.text for s in article.sentences)
+        ids = _mentioning(article, speaker, kind, sentences) or [quote.sentence_id]
         added.append(
             Entity(name=speaker, kind=kind, role="quoted", sentence_ids=ids, verified=True)
         )
+        listed.add(speaker)
     return added
 
 

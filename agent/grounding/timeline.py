@@ -54,7 +54,7 @@ from typing import Literal
 
 from ..extract.dates import day_key, names_a_day, reference_date
 from ..schemas import Article, ArticleBrief, Episode, Event, TimelineEntry
-from ..text.match import content_words
+from ..text.match import SimilarSets, content_words
 
 GAP_DAYS = 45
 BACKGROUND_DAYS = 365
@@ -82,6 +82,7 @@ class _Entry:
     sentence_ids: list[str] = field(default_factory=list)
     background: bool = True  # false as soon as one of its events is not background
     episode: int | None = None
+    _sentences: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def day(self) -> str | None:
@@ -91,7 +92,8 @@ class _Entry:
     def add(self, article_id: str, sentence_id: str, background: bool) -> None:
         if article_id not in self.article_ids:
             self.article_ids.append(article_id)
-        if sentence_id not in self.sentence_ids:
+        if sentence_id not in self._sentences:  # a set beside the list: many events merge
+            self._sentences.add(sentence_id)
             self.sentence_ids.append(sentence_id)
         self.background = self.background and background
 
@@ -137,41 +139,70 @@ def _is_background(precision: Precision, date: dt.date, reference: dt.date | Non
     return reference is not None and (reference - date).days > BACKGROUND_DAYS
 
 
+class _SameDate:
+    """The entries of one date and precision, in order, indexed for `_Entry.same`: by the
+    sentences they cite and by their words (`SimilarSets`), so an event is not compared
+    with every entry of a long article's busiest day.
+    """
+
+    def __init__(self, frequency: Counter[str]) -> None:
+        self.entries: list[_Entry] = []
+        self.similar = SimilarSets(0.5, frequency)
+        self.citing: dict[str, int] = {}  # sentence id -> the first entry citing it
+
+    def first_same(self, sentence_id: str, words: frozenset[str]) -> int | None:
+        """The first entry `same` as an event of this sentence with these content words."""
+        found = [
+            i for i in (self.citing.get(sentence_id), self.similar.first(words)) if i is not None
+        ]
+        return min(found, default=None)
+
+    def add(self, entry: _Entry) -> int:
+        self.entries.append(entry)
+        return self.similar.add(frozenset(content_words(entry.what)))
+
+    def cites(self, position: int, sentence_id: str) -> None:
+        self.citing[sentence_id] = min(position, self.citing.get(sentence_id, position))
+
+
 def _merge(events: list[tuple[str, Event]], reference: dict[str, dt.date | None]) -> list[_Entry]:
     entries: list[_Entry] = []
-    for article_id, event in events:
+    words = [frozenset(content_words(event.what)) for _, event in events]
+    frequency = Counter(word for found in words for word in found)
+    dates: dict[tuple[dt.date, Precision], _SameDate] = {}
+    for (article_id, event), event_words in zip(events, words, strict=True):
         assert event.date is not None
         precision = _precision(event)
-        entry = next(
-            (
-                e
-                for e in entries
-                if (e.date, e.precision) == (event.date, precision) and e.same(event)
-            ),
-            None,
-        )
-        if entry is None:
+        same_date = dates.setdefault((event.date, precision), _SameDate(frequency))
+        position = same_date.first_same(event.sentence_id, event_words)
+        if position is None:
             entry = _Entry(event.date, precision, event.when_text, event.what)
             entries.append(entry)
+            position = same_date.add(entry)
+        entry = same_date.entries[position]
         entry.add(
             article_id,
             event.sentence_id,
             _is_background(precision, event.date, reference.get(article_id)),
         )
-    return [e for e in entries if not _within_a_day_entry(e, entries)]
+        same_date.cites(position, event.sentence_id)
+    days: dict[str, list[dt.date]] = {}  # sentence id -> the days of the day entries citing it
+    for e in entries:
+        if e.precision == "day" and e.date:
+            for sid in e.sentence_ids:
+                days.setdefault(sid, []).append(e.date)
+    return [e for e in entries if not _within_a_day_entry(e, days)]
 
 
-def _within_a_day_entry(week: _Entry, entries: list[_Entry]) -> bool:
-    """'On Monday of this week': the week says no more than the day its sentence names."""
+def _within_a_day_entry(week: _Entry, days: dict[str, list[dt.date]]) -> bool:
+    """'On Monday of this week': the week says no more than the day its sentence names
+    (`days`: sentence id -> the days of the day entries citing it).
+    """
     if week.precision != "week" or week.date is None:
         return False
     end = week.date + dt.timedelta(days=6)
     return all(
-        any(
-            e.precision == "day" and e.date and week.date <= e.date <= end and sid in e.sentence_ids
-            for e in entries
-        )
-        for sid in week.sentence_ids
+        any(week.date <= day <= end for day in days.get(sid, [])) for sid in week.sentence_ids
     )
 
 

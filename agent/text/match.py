@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _FOLD = str.maketrans(
     {
@@ -84,9 +86,14 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")
 # --------------------------------------------------------------------------- folding
 
 
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"'s\b")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def fold(text: str) -> str:
     """Typographic quotes and dashes as ASCII, whitespace runs as one space, stripped."""
-    return re.sub(r"\s+", " ", text.translate(_FOLD)).strip()
+    return _SPACES.sub(" ", text.translate(_FOLD)).strip()
 
 
 def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -124,18 +131,168 @@ def find_span(
     return offsets[match.start()], offsets[match.end() - 1] + 1
 
 
-def has_phrase(text: str, phrase: str, ignore_case: bool = True) -> bool:
-    """True when `phrase` occurs in `text` starting and ending on word boundaries."""
+@functools.lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str, ignore_case: bool) -> re.Pattern[str] | None:
+    """The compiled search of `has_phrase` (None for a phrase that folds to nothing), kept:
+    looking many names up in many sentences compiles each name once.
+    """
     target = re.escape(fold(phrase))
     if not target:
-        return False
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.search(rf"(?<!\w){target}(?!\w)", fold(text), flags) is not None
+        return None
+    return re.compile(rf"(?<!\w){target}(?!\w)", re.IGNORECASE if ignore_case else 0)
+
+
+def has_phrase(text: str, phrase: str, ignore_case: bool = True) -> bool:
+    """True when `phrase` occurs in `text` starting and ending on word boundaries."""
+    pattern = _phrase_pattern(phrase, ignore_case)
+    return pattern is not None and pattern.search(fold(text)) is not None
+
+
+# --------------------------------------------------------------------------- phrase index
+
+_WORD_RUN = re.compile(r"\w+")
+# Characters `re.IGNORECASE` may equate with a character of another key: every non-ASCII
+# character, and i, k, s (equal to the dotted I, the Kelvin sign and the long s).
+_LOOSE = frozenset("iksIKS")
+_LOOSE_ASCII = str.maketrans(dict.fromkeys("iks", "*"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_key(word: str) -> str:
+    """A word with every character that case-insensitive matching could equate with another
+    as '*', the other ASCII letters lower-cased: words `has_phrase` finds equal (in any case)
+    have equal keys.
+    """
+    if word.isascii():
+        return word.lower().translate(_LOOSE_ASCII)
+    return "".join("*" if not c.isascii() or c in _LOOSE else c.lower() for c in word)
+
+
+class PhraseIndex:
+    """Texts indexed by their words, to answer `has_phrase` for many phrases without
+    scanning every text: only the texts holding the phrase's rarest word are searched.
+
+    `containing(phrase)` is [i for i, t in enumerate(texts) if has_phrase(t, phrase)] and
+    `contained_in(text)` is [i for i, t in enumerate(texts) if has_phrase(text, t)], exactly:
+    a phrase found at word boundaries has each of its words as a whole word of the text, so
+    a text without one of them cannot hold it.
+    """
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.texts: list[str] = []
+        self.folded: list[str] = []
+        self._with_word: dict[str, list[int]] = {}  # word key -> texts holding the word
+        self._first_word: dict[str, list[int]] = {}  # word key -> texts starting with it
+        self._wordless: list[int] = []  # texts with no word at all
+        for text in texts:
+            self.add(text)
+
+    def add(self, text: str) -> int:
+        """Index one more text; its position."""
+        index = len(self.texts)
+        folded = fold(text)
+        self.texts.append(text)
+        self.folded.append(folded)
+        keys = [_word_key(w) for w in _WORD_RUN.findall(folded)]
+        for key in dict.fromkeys(keys):
+            self._with_word.setdefault(key, []).append(index)
+        if keys:
+            self._first_word.setdefault(keys[0], []).append(index)
+        elif folded:
+            self._wordless.append(index)
+        return index
+
+    def containing(self, phrase: str, ignore_case: bool = True) -> list[int]:
+        """Positions of the texts `phrase` occurs in (as `has_phrase`), in order."""
+        pattern = _phrase_pattern(phrase, ignore_case)
+        if pattern is None:
+            return []
+        keys = {_word_key(w) for w in _WORD_RUN.findall(fold(phrase))}
+        if keys:
+            candidates = min((self._with_word.get(k, []) for k in keys), key=len)
+        else:
+            candidates = list(range(len(self.texts)))
+        return [i for i in candidates if pattern.search(self.folded[i])]
+
+    def contained_in(self, text: str, ignore_case: bool = True) -> list[int]:
+        """Positions of the texts that occur in `text` (as `has_phrase(text, t)`), in order."""
+        folded = fold(text)
+        keys = {_word_key(w) for w in _WORD_RUN.findall(folded)}
+        candidates = sorted(
+            {i for k in keys for i in self._first_word.get(k, [])} | set(self._wordless)
+        )
+        found = []
+        for i in candidates:
+            pattern = _phrase_pattern(self.texts[i], ignore_case)
+            if pattern is not None and pattern.search(folded):
+                found.append(i)
+        return found
+
+
+# --------------------------------------------------------------------------- similar word sets
+
+
+class SimilarSets:
+    """Word sets in the order added, to find the first one that shares `share` of the smaller
+    set's words with a given set (`len(a & b) / min(len(a), len(b)) >= share`, both
+    non-empty) without comparing it with every set added: prefix filtering.
+
+    Words are ranked rarest first by `frequency` (any fixed ranking is exact; rarer first is
+    fast). A set `a` of `m` words similar to `b` shares at least `need(min(m, len(b)))`
+    words with it, so: when `m >= len(b)`, `a` holds one of the `len(b) - need + 1`
+    rarest words of `b`; when `m < len(b)`, one of `a`'s `m - need(m) + 1` rarest words is
+    in `b`. Only the sets found through those words are compared.
+    """
+
+    def __init__(self, share: float, frequency: Mapping[str, int]) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], got {share}")
+        self.share = share
+        self.frequency = frequency
+        self.sets: list[frozenset[str]] = []
+        self._with: dict[str, list[int]] = {}  # word -> sets holding it
+        self._prefix: dict[str, list[int]] = {}  # word -> sets holding it among their rarest
+
+    def need(self, size: int) -> int:
+        """The fewest shared words that make a set of `size` words similar."""
+        count = max(1, math.ceil(self.share * size) - 1)
+        while count / size < self.share:
+            count += 1
+        return count
+
+    def _rarest(self, words: frozenset[str], count: int) -> list[str]:
+        return sorted(words, key=lambda w: (self.frequency.get(w, 0), w))[:count]
+
+    def add(self, words: frozenset[str]) -> int:
+        """Add one set; its position."""
+        index = len(self.sets)
+        self.sets.append(words)
+        for word in words:
+            self._with.setdefault(word, []).append(index)
+        if words:
+            for word in self._rarest(words, len(words) - self.need(len(words)) + 1):
+                self._prefix.setdefault(word, []).append(index)
+        return index
+
+    def first(self, words: frozenset[str]) -> int | None:
+        """The position of the first set added that is similar to `words`, or None."""
+        if not words:
+            return None
+        size = len(words)
+        candidates = {i for w in words for i in self._prefix.get(w, ()) if len(self.sets[i]) < size}
+        rarest = self._rarest(words, size - self.need(size) + 1)
+        candidates.update(i for w in rarest for i in self._with.get(w, ()))
+        for index in sorted(candidates):
+            other = self.sets[index]
+            if other and len(other & words) / min(len(other), size) >= self.share:
+                return index
+        return None
 
 
 # --------------------------------------------------------------------------- words
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: plural s/es/ies, -ed, -ing and a final e, doubled consonants."""
     if len(word) <= 3 or word.isdigit():
@@ -171,22 +328,26 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case tokens; '400,000' -> '400000', number words -> digits, "'s" dropped."""
-    folded = re.sub(r"'s\b", "", fold(text).lower())
+    folded = _POSSESSIVE.sub("", fold(text).lower())
     tokens = []
     for token in _TOKEN.findall(folded):
         if token[0].isdigit():
-            token = (
-                token.replace(",", "")
-                if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", token)
-                else token
-            )
+            token = token.replace(",", "") if _THOUSANDS.fullmatch(token) else token
         tokens.append(str(NUMBER_WORDS.get(token, token)))
     return tokens
 
 
 def content_words(text: str) -> list[str]:
     """Stemmed tokens of `text` without stopwords and one-letter words."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(_content_words(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _content_words(text: str) -> tuple[str, ...]:
+    """`content_words`, kept for the last texts asked: extraction, alignment, the timeline and
+    the checks each read every sentence of an article.
+    """
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
 def coverage(claim: str, texts: Iterable[str]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -95,7 +96,7 @@ def _is_lead_like(sentence: Sentence) -> bool:
 
 def lead_sentences(article: Article, count: int = 3) -> list[Sentence]:
     """The first `count` body-like sentences (the first sentences if none look like body)."""
-    lead = [s for s in article.sentences if _is_lead_like(s)][:count]
+    lead = list(itertools.islice((s for s in article.sentences if _is_lead_like(s)), count))
     return lead or article.sentences[:count]
 
 
@@ -146,6 +147,44 @@ def sentences_between(article: Article, start: int, end: int, margin: int = 0) -
         return []
     low, high = max(indexes[0] - margin, 0), indexes[-1] + margin + 1
     return article.sentences[low:high]
+
+
+class SentenceIndex:
+    """`sentence_at` and `sentences_between` for many offsets of one article, by binary
+    search on the sentence offsets (built once; each lookup is O(log n), not a scan).
+
+    Sentences of `make_article` are in text order, non-empty and non-overlapping; for any
+    other list the lookups scan, exactly as the functions do.
+    """
+
+    def __init__(self, article: Article) -> None:
+        self.article = article
+        self.sentences = article.sentences
+        self.starts = [s.start for s in self.sentences]
+        self.ends = [s.end for s in self.sentences]
+        self.ordered = all(s.start < s.end for s in self.sentences) and all(
+            a.end <= b.start for a, b in zip(self.sentences, self.sentences[1:], strict=False)
+        )
+
+    def at(self, offset: int) -> Sentence | None:
+        """As `sentence_at(article, offset)`."""
+        if not self.ordered:
+            return sentence_at(self.article, offset)
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and offset < self.ends[index]:
+            return self.sentences[index]
+        after = bisect.bisect_left(self.starts, offset)
+        return self.sentences[after] if after < len(self.sentences) else None
+
+    def between(self, start: int, end: int, margin: int = 0) -> list[Sentence]:
+        """As `sentences_between(article, start, end, margin)`."""
+        if not self.ordered:
+            return sentences_between(self.article, start, end, margin)
+        first = bisect.bisect_right(self.ends, start)  # the first sentence ending after start
+        last = bisect.bisect_left(self.starts, max(end, start + 1)) - 1
+        if first > last:
+            return []
+        return self.sentences[max(first - margin, 0) : last + margin + 1]
 
 
 def mentions(name: str, text: str) -> bool:

@@ -1,0 +1,161 @@
+"""Work grows linearly with article length (issue 9): no step of the no-model path compares
+every name, quote or event with every sentence. Counted in function calls, not timed.
+
+Also checks the indexes that replaced those scans against the scans themselves.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections import Counter
+
+from agent.extract.quotes import _clause_before, _Ends, extract_quotes
+from agent.grounding.article import extractive_brief
+from agent.grounding.items import speaker_entities
+from agent.ingest.article import make_article
+from agent.pipeline.run import summarize_articles
+from agent.text.match import PhraseIndex, SimilarSets, has_phrase
+from agent.text.sentences import SentenceIndex, sentence_at, sentences_between
+
+_SYLLABLES = "ka lo mi ren dor sa vi tel bru han zo per gil ost".split()
+_TITLES = ("Foreign Minister", "Mayor", "Senator", "General", "Professor", "Ambassador")
+_PLACES = ("Geneva", "Lindale", "Carrow", "Oskby", "Tarrin", "Weyford")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def _name(number: int) -> str:
+    """A made-up family name for each number: 'Kalo', 'Kami', ..."""
+    parts = []
+    for _ in range(3):
+        number, digit = divmod(number, len(_SYLLABLES))
+        parts.append(_SYLLABLES[digit])
+    return "".join(parts).capitalize()
+
+
+def _story(paragraphs: int, first: int) -> str:
+    """A news text of `paragraphs` paragraphs, each with a new speaker (named first with a
+    title, then by last name, by role and by pronoun), quotes, a date and figures.
+    """
+    rng = random.Random(first)
+    out = ["Talks resume as aid reaches the city", ""]
+    for index in range(paragraphs):
+        last = _name(first + index)
+        title = _TITLES[index % len(_TITLES)]
+        role = title.split()[-1].lower()
+        place, day = rng.choice(_PLACES), rng.choice(_DAYS)
+        out += [
+            f'"We will not accept a ceasefire that exists only on paper," said {title} '
+            f"Anna {last} in {place} on {day}. About {rng.randint(2, 900)} families left "
+            f"{place} in the first week of March, {last} said. "
+            f'"The convoys reached {place} after {rng.randint(2, 30)} days," the {role} added. '
+            f'{last} said: "Nobody here expected the talks to end so soon."',
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _calls(run) -> int:
+    """Python and C function calls made by `run()` (generators count once per item)."""
+    counts: Counter[str] = Counter()
+
+    def profile(frame, event, arg):  # noqa: ARG001
+        counts[event] += 1
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return counts["call"] + counts["c_call"]
+
+
+def _brief_calls(paragraphs: int, first: int) -> int:
+    text = _story(paragraphs, first)
+
+    def run() -> None:
+        article = make_article(text, index=1, source="story.txt")
+        summarize_articles([article], None)
+
+    return _calls(run)
+
+
+def test_the_no_model_path_grows_linearly_with_the_article():
+    _brief_calls(8, 5000)  # warm the word caches on other names
+    small, large = _brief_calls(25, 0), _brief_calls(100, 1000)
+    # Linear work gives 4x; a scan of every sentence per speaker, quote or event gives 10x+.
+    assert large / small < 6, (small, large)
+
+
+def test_speakers_are_found_for_every_paragraph():
+    article = make_article(_story(40, 2000), index=1, source="story.txt")
+    quotes = extract_quotes(article)
+    assert len(quotes) == 120
+    speakers = [q.speaker for q in quotes]
+    assert speakers[:3] == [f"Anna {_name(2000)}"] * 3
+    assert speakers[-3:] == [f"Anna {_name(2039)}"] * 3
+    entities = speaker_entities(article, quotes, [])
+    assert [e.name for e in entities] == [f"Anna {_name(2000 + i)}" for i in range(40)]
+    assert entities[1].sentence_ids == ["a1.s5", "a1.s6", "a1.s8"]
+    assert extractive_brief(article).entities == entities
+
+
+def test_extract_quotes_returns_fresh_copies():
+    article = make_article(_story(3, 3000), index=1, source="story.txt")
+    first, again = extract_quotes(article), extract_quotes(article)
+    assert first == again and first[0] is not again[0]
+
+
+# --------------------------------------------------------------------------- the indexes
+
+
+def test_phrase_index_answers_as_has_phrase():
+    rng = random.Random(7)
+    words = "Berg berg BERG Kiss KİSS kıss ſam Sam Anna U.S. al-Sayed Sørensen SØRENSEN x —".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 5))) for _ in range(150)]
+    index = PhraseIndex(texts)
+    phrases = [*words, "", "Anna Berg", "berg anna", "al-Sayed Sam"]
+    for phrase in phrases:
+        for ignore_case in (True, False):
+            assert index.containing(phrase, ignore_case) == [
+                i for i, t in enumerate(texts) if has_phrase(t, phrase, ignore_case)
+            ]
+            assert index.contained_in(phrase, ignore_case) == [
+                i for i, t in enumerate(texts) if has_phrase(phrase, t, ignore_case)
+            ]
+
+
+def test_similar_sets_find_the_first_similar_set():
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(25)]
+    for share in (0.5, 0.3, 1.0):
+        sets = [frozenset(rng.sample(vocabulary, rng.randint(0, 7))) for _ in range(200)]
+        index = SimilarSets(share, Counter(w for s in sets for w in s))
+        added: list[frozenset[str]] = []
+        for words in sets:
+            expected = next(
+                (
+                    i
+                    for i, other in enumerate(added)
+                    if other and words and len(other & words) / min(len(other), len(words)) >= share
+                ),
+                None,
+            )
+            assert index.first(words) == expected
+            if rng.random() < 0.7:
+                index.add(words)
+                added.append(words)
+
+
+def test_sentence_index_and_clause_ends_answer_as_the_scans():
+    article = make_article(_story(12, 4000), index=1, source="story.txt")
+    index, ends = SentenceIndex(article), _Ends(article.text)
+    rng = random.Random(5)
+    for _ in range(400):
+        start = rng.randint(-3, len(article.text) + 3)
+        end, margin = start + rng.randint(0, 300), rng.randint(0, 2)
+        assert index.at(start) == sentence_at(article, start)
+        assert index.between(start, end, margin) == sentences_between(article, start, end, margin)
+        floor = max(0, start - rng.choice((20, 200, 2000)))
+        if start <= len(article.text):
+            assert ends.clause_before(start, floor) == _clause_before(article.text, start, floor)
