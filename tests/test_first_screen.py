@@ -90,6 +90,54 @@ def test_the_replayed_bundled_example_states_none_of_the_four(articles) -> None:
         assert statement not in shown
 
 
+def _recorded_model_sentences() -> list[str]:
+    """The headline, summary and overview sentences of every reply recorded for the bundled
+    example (evals/recordings/seeds, today's prompts), at least six words each.
+    """
+    from agent.llm.structured import parse_json_object
+    from agent.text.sentences import split_sentences
+
+    found = []
+    for path in sorted((ROOT / "evals" / "recordings" / "seeds").glob("*.json")):
+        if path.name.startswith("_"):
+            continue
+        text = (json.loads(path.read_text()).get("completion") or {}).get("text") or ""
+        data, _ = parse_json_object(text, strict=False)
+        for key in ("headline", "summary", "overview"):
+            value = (data or {}).get(key)
+            if isinstance(value, str):
+                found += [s for s in split_sentences(value) if len(s.split()) >= 6]
+    return found
+
+
+def test_what_the_recorded_model_wrote_unsupported_is_not_stated(articles) -> None:
+    """Beyond issue 10's four: every sentence the embedded model wrote in today's recordings
+    that no source supports stays off the replayed brief's first screen.
+    """
+    from agent.api import summarize
+    from agent.grounding.compose import Evidence
+
+    evidence = [Evidence(articles)] + [Evidence([a]) for a in articles]
+    unsupported = [
+        s
+        for s in _recorded_model_sentences()
+        if all(e.verify(s).verdict != "supported" for e in evidence)
+    ]
+    assert unsupported  # the recorded model did invent or garble something
+    brief = summarize(
+        SEEDS, backend="replay", replay_dir=str(ROOT / "evals" / "recordings" / "seeds")
+    )
+    shown = fold(
+        " ".join(
+            [brief.headline, brief.overview]
+            + [a.headline + " " + a.summary for a in brief.articles]
+            + [c.claim for c in brief.consensus]
+        )
+    )
+    for sentence in unsupported:
+        assert fold(sentence) not in shown
+
+
 @pytest.mark.parametrize(
     ("text", "suspect"),
     [

@@ -27,13 +27,21 @@ from agent.llm.structured import complete_structured
 from agent.pipeline.article import extract_article, plan_chunks
 from agent.pipeline.options import RunOptions
 from agent.pipeline.run import summarize_articles
-from agent.pipeline.synthesis import synthesize
+from agent.pipeline.synthesis import (
+    _merged_consensus,
+    _new_conflicts,
+    conflict_lines,
+    synthesize,
+)
 from agent.schemas import (
     Article,
     ArticleDraft,
+    Conflict,
+    ConsensusClaim,
     DraftConflict,
     DraftConsensus,
     DraftSingleSource,
+    Position,
     StoryBrief,
     SynthesisDraft,
 )
@@ -208,6 +216,25 @@ def test_reask_after_invalid_json_then_valid_draft():
     assert outcome.calls[0].usage.prompt_tokens == sum(c.prompt_tokens for c in backend.completions)
 
 
+def test_short_sentence_ids_are_shown_and_mapped_back():
+    """The prompt shows `s3` for `a1.s3`; the request's schema lists the short ids; a reply
+    citing `s2` (or `2`) validates as `a1.s2`.
+    """
+    a1 = article(BRIDGE_1, 1)
+    point = {"text": "The bridge over the river was closed.", "sentence_ids": ["s2", "1"]}
+    backend = ScriptedBackend([draft_reply(a1, key_points=[point])])
+    outcome = extract_article(backend, a1)
+    assert outcome.draft is not None and outcome.draft.key_points[0].sentence_ids == [
+        "a1.s2",
+        "a1.s1",
+    ]
+    request = backend.requests[0]
+    assert "\ns1 " in last_user(request) and "a1.s1" not in last_user(request)
+    assert request_sentence_ids(request) == [s.id for s in a1.sentences]
+    ids = request.schema["$defs"]["DraftKeyPoint"]["properties"]["sentence_ids"]["items"]
+    assert ids["enum"] == [f"s{n}" for n in range(1, len(a1.sentences) + 1)]
+
+
 @pytest.mark.parametrize(
     ("override", "error_line"),
     [
@@ -219,7 +246,7 @@ def test_reask_after_invalid_json_then_valid_draft():
         (
             {
                 "key_points": [
-                    {"text": "The bridge over the river was closed.", "sentence_ids": ["s1"]}
+                    {"text": "The bridge over the river was closed.", "sentence_ids": ["first"]}
                 ]
             },
             "- key_points.0.sentence_ids.0: String should match pattern",
@@ -496,6 +523,91 @@ def test_synthesis_keeps_supported_consensus_and_drops_the_invented(story):
     assert outcome.synthesis.overview.startswith(articles[0].sentences[0].text)
     assert outcome.synthesis.overview_origin == "code"
     assert outcome.synthesis.open_questions == ["Can the bridge be repaired?"]
+
+
+def test_synthesis_prompt_gives_groups_and_candidate_conflicts_not_the_articles(story):
+    """The prompt lists the reports' headlines, code's aligned groups (`[a1 a2] statement`)
+    and candidate conflicts (`topic (numeric): a1 ...; a2 ...`), and none of the articles'
+    other text.
+    """
+    articles, briefs = story
+    backend = ScriptedBackend([synthesis_draft().model_dump_json()])
+    outcome = synthesize(backend, briefs, articles)
+    prompt = "\n".join(m["content"] for m in backend.requests[0].messages)
+    groups = outcome.synthesis.consensus
+    assert groups and f"Shared statements:\n[{' '.join(groups[0].article_ids)}] " in prompt
+    candidates = [c for c in outcome.synthesis.conflicts if c.origin == "code"]
+    assert all(f"\n{c.topic} ({c.kind}): " in prompt for c in candidates)
+    assert all(f"{b.article_id}: {b.headline}" in prompt for b in briefs)
+    assert "Local shop owners warned" not in prompt  # a sentence no group or conflict holds
+
+
+def test_candidate_conflicts_are_one_line_each():
+    conflict = Conflict(
+        kind="numeric",
+        topic="vehicles a day",
+        origin="code",
+        positions=[
+            Position(article_id="a1", statement="about 9,000 vehicles", sentence_ids=["a1.s3"]),
+            Position(article_id="a2", statement="roughly 12,000 vehicles", sentence_ids=["a2.s3"]),
+        ],
+    )
+    assert conflict_lines([conflict]) == (
+        "\nPossible disagreements:"
+        "\nvehicles a day (numeric): a1 about 9,000 vehicles; a2 roughly 12,000 vehicles"
+    )
+    assert conflict_lines([]) == ""
+
+
+def _claim(text: str, ids: list[str], origin: str = "code") -> ConsensusClaim:
+    articles = list(dict.fromkeys(i.split(".")[0] for i in ids))
+    return ConsensusClaim(
+        claim=text, article_ids=articles, sentence_ids=ids, verified=True, origin=origin
+    )
+
+
+def test_model_consensus_rephrases_a_group_or_adds_new_ground():
+    code = [
+        _claim(
+            "Engineers shut the Harwick Street bridge on Tuesday after inspectors found deep "
+            "cracks in two piers.",
+            ["a1.s1", "a2.s1"],
+        ),
+        _claim("The bridge stays shut for three months.", ["a1.s2", "a2.s2"]),
+    ]
+    model = [
+        # the first group, reworded: its wording stands in, the sources are kept
+        _claim(CRACKS, ["a1.s1", "a2.s1", "a3.s4"], "model"),
+        # the second group, reworded so that most of its words are lost: code's wording stays
+        _claim("Traffic is affected.", ["a1.s2", "a2.s2"], "model"),
+        # new ground: added
+        _claim(BUSES, ["a1.s6", "a2.s7"], "model"),
+    ]
+    merged = _merged_consensus(code, model)
+    assert [(c.claim, c.origin) for c in merged] == [
+        (CRACKS, "model"),
+        (code[1].claim, "code"),
+        (BUSES, "model"),
+    ]
+    assert merged[0].article_ids == ["a1", "a2", "a3"]
+    assert merged[0].sentence_ids == ["a1.s1", "a2.s1", "a3.s4"]
+
+
+def test_model_conflict_restating_a_candidate_is_not_repeated():
+    def conflict(ids: list[str], origin: str) -> Conflict:
+        return Conflict(
+            kind="numeric" if origin == "code" else "claim",
+            topic="vehicles a day",
+            origin=origin,
+            positions=[
+                Position(article_id=i.split(".")[0], statement=i, sentence_ids=[i]) for i in ids
+            ],
+        )
+
+    code = [conflict(["a1.s3", "a2.s3"], "code")]
+    same = conflict(["a1.s3", "a2.s3"], "model")
+    other = conflict(["a1.s4", "a2.s4"], "model")
+    assert _new_conflicts(code, [same, other]) == [other]
 
 
 def test_unsupported_headline_and_overview_give_way_to_code(story):

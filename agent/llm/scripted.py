@@ -50,6 +50,8 @@ Responder = Callable[[Request], str | Completion]
 ALL_MODES: tuple[StructuredMode, ...] = ("json_schema", "json_object", "prompted")
 _PIECE = re.compile(r"\w+|[^\w\s]")
 _SENTENCE_LINE = re.compile(rf"^({SENTENCE_ID}): ", re.M)
+_SHORT_LINE = re.compile(r"^(s\d+) ", re.M)
+_HEADER = re.compile(r"\A(?:Article )?(a\d+)\b")
 
 
 def count_pieces(text: str) -> int:
@@ -205,11 +207,18 @@ def _last_words(request: Request, limit: int = 120) -> str:
 
 
 def request_sentence_ids(request: Request) -> list[str]:
-    """The sentence ids an article request shows the model (its `a1.s3: ...` lines)."""
+    """The sentence ids an article request shows the model, as full ids: its `a1.s3: ...`
+    lines, or the `s3 ...` lines of a prompt whose first line names the article (`Article a1`).
+    """
     ids: list[str] = []
     for message in request.messages:
         if message.get("role") == "user":
-            ids += [i for i in _SENTENCE_LINE.findall(message.get("content") or "") if i not in ids]
+            text = message.get("content") or ""
+            found = _SENTENCE_LINE.findall(text)
+            header = _HEADER.match(text)
+            if header:
+                found += [f"{header.group(1)}.{i}" for i in _SHORT_LINE.findall(text)]
+            ids += [i for i in found if i not in ids]
     return ids
 
 

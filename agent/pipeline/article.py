@@ -5,6 +5,7 @@ and verification of the draft.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from ..llm.base import Backend, ModeState, Request
 from ..llm.structured import (
     complete_structured,
 )
-from ..prompts.guide import field_guide, with_id_enums
+from ..prompts.guide import compact_guide, field_guide, unlabel, with_id_enums
 from ..prompts.loader import load_prompt
 from ..schemas import (
     SENTENCE_ID_PATTERN,
@@ -59,8 +60,76 @@ def _meta_line(article: Article) -> str:
     return (" (" + "; ".join(parts) + ")") if parts else ""
 
 
-def _sentence_lines(sentences: list[Sentence], redact: Collection[str] = ()) -> str:
+def _header(article: Article) -> str:
+    """The first line of a short-id prompt: the article's id, title and date."""
+    date = f" ({article.date.isoformat()})" if article.date else ""
+    return article.id + (f": {article.title}" if article.title else "") + date
+
+
+def short_id(sentence_id: str) -> str:
+    """The id a short-id prompt shows for a sentence: `s3` for `a1.s3`."""
+    return sentence_id.rsplit(".", 1)[-1]
+
+
+_SHORT = re.compile(r"\s*[sS]?(\d+)\s*")
+
+
+def full_ids(article_id: str) -> Callable[[Any], Any]:
+    """The reply's sentence ids (`sentence_id`, `sentence_ids` at any depth) as full ids:
+    `s3` (or `3`) becomes `a1.s3`; a full id stays as written, so an id of another article
+    still fails validation or the verifier's id check, as before.
+    """
+
+    def one(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str):
+            match = _SHORT.fullmatch(value)
+            if match:
+                return f"{article_id}.s{int(match.group(1))}"
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {}
+        for key, value in node.items():
+            if key == "sentence_id":
+                out[key] = one(value)
+            elif key == "sentence_ids" and isinstance(value, list):
+                out[key] = [one(v) for v in value]
+            else:
+                out[key] = walk(value)
+        return out
+
+    return walk
+
+
+def _prepare(article_id: str, short: bool) -> Callable[[Any], Any]:
+    """What the reply goes through before validation: labels the prompt gave and the model
+    copied into its texts removed, and short sentence ids made full.
+    """
+    ids = full_ids(article_id)
+    return (lambda data: ids(unlabel(data))) if short else unlabel
+
+
+def _short_ids(version: str | None) -> bool:
+    """Whether the article prompt shows short sentence ids (`s3`); older versions show full
+    ones (`a1.s3`).
+    """
+    return load_prompt("article", version).meta.get("sentence_ids") == "short"
+
+
+def _sentence_lines(
+    sentences: list[Sentence], redact: Collection[str] = (), short: bool = False
+) -> str:
     """One line per sentence; sentences in `redact` (suspected injections) are replaced."""
+    if short:
+        return "\n".join(
+            f"{short_id(s.id)} {REDACTED if s.id in redact else s.text}" for s in sentences
+        )
     return "\n".join(f"{s.id}: {REDACTED if s.id in redact else s.text}" for s in sentences)
 
 
@@ -103,15 +172,36 @@ def build_messages(
     redact: Collection[str] = (),
     quotes: list[Quote] | None = None,
 ) -> list[dict[str, str]]:
-    """The prompt for `sentences` of the article (`quotes`: code's quotes, when known)."""
+    """The prompt for `sentences` of the article (`quotes`: code's quotes, when known).
+
+    The current prompt shows short sentence ids (`s3`; the request's schema lists them and
+    `full_ids` maps the reply back) and no quote hints or field guide (the schema travels
+    with the request; `complete_structured` adds `compact_guide` where the model would not
+    know the fields). Older prompt versions get what they ask for.
+    """
     prompt = load_prompt("article", version)
+    wants = prompt.placeholders
+    short = prompt.meta.get("sentence_ids") == "short"
     return prompt.render(
         article_id=article.id,
+        header=_header(article),
         meta=_meta_line(article),
-        sentences=_sentence_lines(sentences, redact),
-        hints=_hints(article, sentences, redact, quotes),
-        guide=field_guide(ArticleDraft),
+        sentences=_sentence_lines(sentences, redact, short),
+        hints=_hints(article, sentences, redact, quotes) if "hints" in wants else "",
+        guide=field_guide(ArticleDraft) if "guide" in wants else "",
     )
+
+
+def request_schema(
+    article: Article, sentences: list[Sentence], version: str | None = None
+) -> dict[str, Any]:
+    """The ArticleDraft schema sent with the request: id fields narrowed to the ids the prompt
+    shows (short ones for a short-id prompt).
+    """
+    ids = [s.id for s in sentences]
+    if _short_ids(version):
+        ids = [short_id(i) for i in ids]
+    return with_id_enums(ArticleDraft.model_json_schema(), ids, [article.id])
 
 
 def _overhead(
@@ -126,11 +216,22 @@ def _overhead(
     the repair message).
     """
     count = backend.count_tokens
-    prompt = count("\n".join(m["content"] for m in build_messages(article, [], version)))
-    hints = sorted(
-        (count(line) + 1 for line in _hint_lines(article, None, redact, quotes)), reverse=True
-    )[:MAX_HINTS]
-    return prompt + sum(hints) + 60 + reask_reserve(backend, ArticleDraft.model_json_schema())
+    prompt = load_prompt("article", version)
+    text = "\n".join(m["content"] for m in build_messages(article, [], version))
+    hints: list[int] = []
+    if "hints" in prompt.placeholders:
+        hints = sorted(
+            (count(line) + 1 for line in _hint_lines(article, None, redact, quotes)),
+            reverse=True,
+        )[:MAX_HINTS]
+    guide = count(compact_guide(ArticleDraft))  # added where the model would not know fields
+    return (
+        count(text)
+        + sum(hints)
+        + guide
+        + 60
+        + reask_reserve(backend, ArticleDraft.model_json_schema())
+    )
 
 
 def _sentence_id_fields() -> int:
@@ -164,9 +265,11 @@ def plan_chunks(
     if prompted is None:
         prompted = backend.modes[:1] == ("prompted",)
     id_fields = _sentence_id_fields() if prompted else 0
+    short = _short_ids(version)
     for sentence in article.sentences:
         cost = backend.count_tokens(REDACTED if sentence.id in redact else sentence.text) + 6
-        cost += id_fields * (backend.count_tokens(f'"{sentence.id}",') if id_fields else 0)
+        shown = short_id(sentence.id) if short else sentence.id
+        cost += id_fields * (backend.count_tokens(f'"{shown}",') if id_fields else 0)
         if chunks[-1] and used + cost > room:
             chunks.append([])
             used = 0
@@ -265,9 +368,9 @@ def extract_article(
                 after_call=meter,
                 pricing=pricing,
                 modes=modes,
-                schema=with_id_enums(
-                    ArticleDraft.model_json_schema(), [s.id for s in sentences], [article.id]
-                ),
+                schema=request_schema(article, sentences, prompt_version),
+                guide=compact_guide(ArticleDraft),
+                prepare=_prepare(article.id, _short_ids(prompt_version)),
             )
         except BudgetExceeded as exc:
             result = meter.stopped(exc)

@@ -1,7 +1,8 @@
 """Versioned prompt files.
 
 A prompt lives in `prompts/<id>/<version>.md` (installed as `agent/_prompts`). A file has
-a `## system` and a `## user` section; `$name` placeholders are filled by
+front matter (`key: value` lines between `---` lines, kept as `Prompt.meta`), a
+`## system` and a `## user` section; `$name` placeholders are filled by
 `string.Template`, so JSON braces in a prompt need no escaping. A released version is never
 edited: a change is a new file.
 """
@@ -9,7 +10,7 @@ edited: a change is a new file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from string import Template
@@ -31,8 +32,23 @@ class Prompt:
     version: str
     system: str
     user: str
+    meta: dict[str, str] = field(default_factory=dict)  # the front matter (`key: value` lines)
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The `$name`s the prompt uses (callers may skip computing the others)."""
+        found = set()
+        for text in (self.system, self.user):
+            for match in Template.pattern.finditer(text):
+                name = match.group("named") or match.group("braced")
+                if name:
+                    found.add(name)
+        return frozenset(found)
 
     def render(self, **values: object) -> list[dict[str, str]]:
+        """Chat messages with the placeholders filled; values the prompt does not use are
+        ignored.
+        """
         subs = {k: str(v) for k, v in values.items()}
         return [
             {"role": "system", "content": Template(self.system).substitute(subs).strip()},
@@ -63,4 +79,9 @@ def load_prompt(prompt_id: str, version: str | None = None) -> Prompt:
     )
     if "system" not in sections or "user" not in sections:
         raise ConfigError(f"prompt {path} needs '## system' and '## user' sections")
-    return Prompt(prompt_id, version, sections["system"], sections["user"])
+    front = re.match(r"\A---\s*\n(.*?)^---\s*$", text, re.S | re.M)
+    meta = dict(
+        (m.group(1).strip(), m.group(2).strip())
+        for m in re.finditer(r"^([\w-]+):(.*)$", front.group(1) if front else "", re.M)
+    )
+    return Prompt(prompt_id, version, sections["system"], sections["user"], meta)
