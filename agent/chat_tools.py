@@ -73,6 +73,9 @@ class RunArgs(ToolArgs):
         description="Stop before a call that could take the run over this many tokens.",
     )
     concurrency: int | None = Field(default=None, gt=0, description="Parallel model calls.")
+    overview_length: Literal["short", "medium", "long"] | None = Field(
+        default=None, description="Overview length: short, medium (default) or long."
+    )
 
     def overrides(self) -> dict[str, Any]:
         """The settings this call overrides (the fields that were given)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError
 from pydantic_settings import (
@@ -186,6 +186,11 @@ class Settings(BaseSettings):
         "of refusing the whole file.",
     )
     feed_limit: int = Field(default=10, gt=0, description="Items taken from each feed.")
+    overview_length: Literal["short", "medium", "long"] = Field(
+        default="medium",
+        description="Length of the story overview: short (about 90 words), medium (about "
+        "210, near a news editor's summary) or long (about 330).",
+    )
     article_max_tokens: int = Field(
         default=700, gt=0, description="Completion token limit of a per-article call."
     )
@@ -306,6 +311,7 @@ class Settings(BaseSettings):
             max_tokens=self.max_tokens,
             allow_unpriced=self.allow_unpriced,
             run_dir=self.run_dir,
+            overview_length=self.overview_length,
             pricing=pricing,
             on_progress=on_progress,
         )

@@ -50,6 +50,20 @@ class Sentence(Strict):
     )
 
 
+class DateEvidence(Strict):
+    """A date the input states for an article outside its body text (or in its opening
+    dateline): evidence of when it was written, even where no publication date is given.
+    """
+
+    date: dt.date
+    text: str = Field(description="The date as written.")
+    where: Literal["date line", "byline", "dateline", "caption"] = Field(
+        description="'date line': a line that is only a date near the top; 'byline': a "
+        "by-/published-/updated-line; 'dateline': the place and date opening the body "
+        "('GENEVA, Sept. 10, 2016 -'); 'caption': a photo caption (left out of the text)."
+    )
+
+
 class Article(Strict):
     id: ArticleId
     source: str = Field(
@@ -75,6 +89,11 @@ class Article(Strict):
     )
     warnings: list[str] = Field(
         default_factory=list, description="What ingest noticed (encoding fallback, truncation...)."
+    )
+    date_evidence: list[DateEvidence] = Field(
+        default_factory=list,
+        description="Dates found in date lines, bylines, datelines and photo captions, in the "
+        "order of the input; the latest dates the article when no publication date is known.",
     )
     sha256: str = Field(
         description="SHA-256 of the cleaned text, used to detect duplicates and to resume runs."
@@ -241,6 +260,9 @@ ErrorKind = Literal[
     "auth",
     "budget",
     "replay_miss",
+    "batch_failed",
+    "batch_expired",
+    "batch_cancelled",
     "other",
 ]
 
@@ -408,26 +430,6 @@ class ConsensusClaim(Strict):
     origin: Origin
 
 
-class TimelineEntry(Strict):
-    date: dt.date | None
-    date_precision: Literal["day", "month", "year", "unknown"]
-    when_text: str
-    what: str
-    article_ids: list[ArticleId]
-    sentence_ids: list[SentenceId]
-    episode: int = Field(ge=1, description="Which episode of the story this belongs to.")
-
-
-class Episode(Strict):
-    id: int = Field(ge=1)
-    label: str = Field(description="E.g. '2016-09 (a1, a4, a5)'.")
-    start: dt.date | None
-    end: dt.date | None
-    article_ids: list[ArticleId]
-
-
-class SingleSourceItem(Strict):
-    article_id: ArticleId
 class AlignedGroup(Strict):
     """Sentences of different articles that make the same statement (found by code)."""
 
@@ -439,6 +441,37 @@ class AlignedGroup(Strict):
     )
 
 
+class TimelineEntry(Strict):
+    date: dt.date | None = Field(
+        description="The resolved date; null when no source dates it (an undated article's "
+        "'on Monday'). For precision 'week', the Monday of that week."
+    )
+    date_precision: Literal["day", "week", "month", "year", "unknown"]
+    when_text: str
+    what: str
+    article_ids: list[ArticleId]
+    sentence_ids: list[SentenceId]
+    episode: int = Field(ge=1, description="Which episode of the story this belongs to.")
+    background: bool = Field(
+        default=False,
+        description="History an article gives as context ('since 2011', 'in 2014'), not a "
+        "step of the episode; listed apart.",
+    )
+
+
+class Episode(Strict):
+    id: int = Field(ge=1)
+    label: str = Field(
+        description="E.g. '2016-09-10 to 2016-09-12 (a1, a4, a5)', or for articles no date "
+        "places 'a3: date unknown; different event from a1/a4/a5?'."
+    )
+    start: dt.date | None
+    end: dt.date | None
+    article_ids: list[ArticleId]
+
+
+class SingleSourceItem(Strict):
+    article_id: ArticleId
     claim: str
     sentence_ids: list[SentenceId] = Field(default_factory=list)
     verified: bool
@@ -467,12 +500,12 @@ class FailedInput(Strict):
         "'scheme', 'url', 'file') or 'input' for a file that could not be read."
     )
     message: str = Field(description="One line saying what went wrong.")
-
     article_id: str | None = Field(
         default=None,
         description="The id this input's article would have had (aK). Ids follow input "
         "positions, so the brief has no aK and the other articles keep their numbers.",
     )
+
 
 class RunMeta(Strict):
     schema_version: str = SCHEMA_VERSION
@@ -485,6 +518,17 @@ class RunMeta(Strict):
     prompts: dict[str, str] = Field(description="Prompt id to version used.")
     calls: list[CallRecord]
     usage: Usage
+    source_tokens: int | None = Field(
+        default=None,
+        description="Tokens of the articles' cleaned text by the backend's tokenizer (None "
+        "without a model).",
+    )
+    prompt_tokens_per_source_token: float | None = Field(
+        default=None,
+        description="usage.prompt_tokens / source_tokens: what the prompts of the run cost "
+        "beside the text they describe (every attempt counted, cache hits with their "
+        "recorded prompt).",
+    )
     retries: int
     reasks: int
     seconds: float
@@ -496,6 +540,7 @@ class RunMeta(Strict):
         description="Inputs that gave no article; the brief was made from the rest.",
     )
 
+
 class StorySynthesis(Strict):
     """The cross-source part of a brief, as the synthesis step returns it; `StoryBrief` is
     built from it (and the article briefs and run metadata).
@@ -504,7 +549,6 @@ class StorySynthesis(Strict):
     headline: str
     headline_origin: Origin = Field(
         description="'model' when the model's headline stands (a headline the sources "
-
         "support); 'code' when an article's own title or lead sentence stands in."
     )
     overview: str
@@ -515,6 +559,11 @@ class StorySynthesis(Strict):
     episodes: list[Episode]
     single_source: list[SingleSourceItem]
     open_questions: list[str]
+    alignment: list[AlignedGroup] = Field(
+        default_factory=list,
+        description="Which sentences of which articles say the same thing (code's claim "
+        "alignment); consensus is drawn from the groups with two or more sources.",
+    )
 
 
 class StoryBrief(Strict):
@@ -532,6 +581,11 @@ class StoryBrief(Strict):
     episodes: list[Episode]
     single_source: list[SingleSourceItem]
     open_questions: list[str]
+    alignment: list[AlignedGroup] = Field(
+        default_factory=list,
+        description="Which sentences of which articles say the same thing (code's claim "
+        "alignment); consensus is drawn from the groups with two or more sources.",
+    )
     articles: list[ArticleBrief]
     synthesis_error: ModelError | None = None
     run: RunMeta
@@ -546,11 +600,6 @@ def schema_document(which: str = "story") -> dict:
     """The published JSON Schema of StoryBrief ('story'), ArticleBrief ('article') or both
     ('all').
     """
-    alignment: list[AlignedGroup] = Field(
-        default_factory=list,
-        description="Which sentences of which articles say the same thing (code's claim "
-        "alignment); consensus is drawn from the groups with two or more sources.",
-    )
 
     def one(model: type[BaseModel]) -> dict:
         doc = model.model_json_schema()
@@ -567,8 +616,3 @@ def schema_document(which: str = "story") -> dict:
         "StoryBrief": one(StoryBrief),
         "ArticleBrief": one(ArticleBrief),
     }
-    alignment: list[AlignedGroup] = Field(
-        default_factory=list,
-        description="Which sentences of which articles say the same thing (code's claim "
-        "alignment); consensus is drawn from the groups with two or more sources.",
-    )

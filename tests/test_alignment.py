@@ -99,6 +99,30 @@ def test_a_date_conflict_and_a_status_update_are_found_and_a_paraphrase_is_not_o
     assert claim_conflicts(align_story(calm), calm) == []
 
 
+def test_contrary_statements_about_the_same_thing_are_a_polarity_conflict() -> None:
+    stays = (
+        "The mayor said schools in the harbour district would stay open during the outbreak. "
+        + BRIDGE
+    )
+    closes = (
+        "The ministry will close all schools in the harbour district during the outbreak, a "
+        "deputy minister said. " + BRIDGE_2
+    )
+    articles = story(stays, closes)
+    (conflict,) = [c for c in claim_conflicts(align_story(articles), articles)]
+    assert conflict.kind == "polarity" and conflict.topic.startswith("open or close")
+    assert [p.sentence_ids for p in conflict.positions] == [["a1.s1"], ["a2.s1"]]
+    # a negated side is the other side: "would not close" against "will close"
+    negated = story(stays.replace("would stay open", "would not close"), closes)
+    assert [c.kind for c in claim_conflicts(align_story(negated), negated)] == ["polarity"]
+    # the same sides about different things, or two sources on the same side: none
+    other = closes.replace("schools in the harbour district", "the fish market on the quay")
+    unrelated = story(stays, other)
+    assert claim_conflicts(align_story(unrelated), unrelated) == []
+    agree = story(stays, closes.replace("will close all", "will keep open all"))
+    assert claim_conflicts(align_story(agree), agree) == []
+
+
 def test_a_disputed_sentence_leaves_the_consensus() -> None:
     item = ConsensusClaim(
         claim="over 400,000 killed",
@@ -210,3 +234,64 @@ def test_shuffling_the_input_order_changes_no_cross_source_part(eval_set: EvalSe
         got = _signature(summarize_articles(shuffled, None), shuffled)
         for part in base:
             assert got[part] == base[part], f"{eval_set.name}: {part} depends on input order"
+
+
+def test_duplicate_search_finds_what_comparing_every_pair_finds() -> None:
+    from agent.grounding.duplicates import _shingles, find_duplicates
+    from agent.text.match import jaccard
+
+    rng = random.Random(3)
+    vocabulary = [f"w{n}" for n in range(60)]
+    bases = [" ".join(rng.choice(vocabulary) for _ in range(90)) + "." for _ in range(12)]
+    texts = []
+    for n in range(60):  # copies, near copies (a few words changed) and fresh texts
+        base = bases[n % len(bases)].split()
+        for _ in range(rng.choice([0, 0, 1, 2, 6, 30])):
+            base[rng.randrange(len(base))] = rng.choice(vocabulary)
+        texts.append(" ".join(base))
+    articles = story(*texts)
+
+    def brute(threshold: float = 0.85) -> list[tuple[str, str]]:
+        out, originals = [], []
+        for a in articles:
+            own = _shingles(a.text)
+            hit = next(
+                (
+                    o.id
+                    for o, s in originals
+                    if o.sha256 == a.sha256 or jaccard(own, s) >= threshold
+                ),
+                None,
+            )
+            if hit:
+                out.append((a.id, hit))
+            else:
+                originals.append((a, own))
+        return out
+
+    found = [(dup, original) for dup, original, _ in find_duplicates(articles)]
+    assert found == brute() and 10 < len(found) < 60
+
+
+def test_the_brief_does_not_depend_on_the_hash_seed() -> None:
+    """Set iteration order changes with PYTHONHASHSEED; nothing in the brief may (the replay
+    recordings key on the synthesis prompt, which carries the alignment)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(seed: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-m", "agent", "summarize", "--backend", "none", "--no-cache", "-q"]
+            + [str(ROOT / "examples" / "syria")],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        brief = json.loads(out.stdout)
+        brief.pop("run")
+        return brief
+
+    first = run("1")
+    assert first["alignment"] and first == run("2") == run("3")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from agent.grounding.align import align_story, consensus_of
 from agent.grounding.article import finalize_article
 from agent.grounding.conflicts import numeric_conflicts
-from agent.grounding.consensus import code_consensus, single_source_items
+from agent.grounding.consensus import single_source_items
 from agent.grounding.duplicates import find_duplicates
 from agent.grounding.support import support_score as scorer
 from agent.grounding.synthesis import verify_synthesis
@@ -418,8 +419,11 @@ def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
         draft(
             consensus=[
                 DraftConsensus(
+                    # both say so in their own words ("broke out ... injuring 12" / "were
+                    # injured when fire swept through"): the verifier finds it in each
                     claim=(
-                        "A fire broke out at the Rexford plastics factory in Millbrook on Monday."
+                        "A fire at the Rexford plastics factory in Millbrook on Monday injured "
+                        "people."
                     ),
                     article_ids=["a1", "a2", "a9"],
                 ),
@@ -434,7 +438,9 @@ def test_verify_synthesis_consensus_invented_and_unknown_ids(fire):
                     article_ids=["a1", "a2"],
                 ),
                 DraftConsensus(
-                    claim="Fire broke out at the Rexford plastics factory in Millbrook on Monday",
+                    claim=(
+                        "Fire at the Rexford plastics factory in Millbrook on Monday injured people"
+                    ),
                     article_ids=["a2", "a1"],
                 ),
             ]
@@ -463,7 +469,7 @@ def test_verify_synthesis_single_source_and_demotion(fire):
         draft(
             consensus=[
                 DraftConsensus(
-                    claim="A new sprinkler system was installed before the plant reopened.",
+                    claim="A new sprinkler system was installed.",
                     article_ids=["a1", "a3"],
                 )
             ],
@@ -551,7 +557,7 @@ def test_single_article_story_has_no_consensus_nor_conflict(fire):
     )
     assert result.consensus == [] and result.conflicts == []
     assert [s.article_id for s in result.single_source] == ["a1"]
-    assert code_consensus(briefs[:1], articles[:1], scorer=scorer) == []
+    assert consensus_of(align_story(articles[:1], briefs[:1])) == []
 
 
 def test_duplicate_article_is_not_a_second_source(fire):
@@ -577,30 +583,20 @@ def test_duplicate_article_is_not_a_second_source(fire):
     assert not any("not supported by a2" in issue for issue in result.issues)
 
 
-def test_code_consensus(fire):
+def test_aligned_consensus(fire):
     articles, briefs = fire
-    a1 = articles[0]
-    briefs[0] = brief(
-        a1,
-        key_points=[
-            key_point(
-                a1,
-                "The blaze began in a storage hall and took four hours to control.",
-                "storage hall",
-            )
-        ],
-    )
-    claims = code_consensus(briefs, articles, scorer=scorer)
+    claims = consensus_of(align_story(articles, briefs))
     assert claims and all(
         c.origin == "code" and c.verified and len(c.article_ids) >= 2 for c in claims
     )
-    assert claims[0].claim == "The blaze began in a storage hall and took four hours to control."
-    assert claims[0].article_ids == ["a1", "a2"]
+    hall = next(c for c in claims if "storage hall" in c.claim)
+    assert hall.article_ids[:2] == ["a1", "a2"]
+    assert sid(articles[0], "storage hall") in hall.sentence_ids
     texts = " ".join(c.claim for c in claims)
     assert (
         "windows" not in texts and "sprinkler" not in texts
     )  # single-source facts are not consensus
-    assert len(code_consensus(briefs, articles, scorer=scorer, limit=1)) == 1
+    assert len(consensus_of(align_story(articles, briefs), limit=1)) == 1
 
 
 def test_single_source_items(fire):
@@ -692,9 +688,11 @@ def test_seed_timeline_episodes(seeds):
     assert sorted(a for e in episodes for a in e.article_ids) == ["a1", "a2", "a3", "a4", "a5"]
 
 
-def test_seed_code_consensus(seeds):
+def test_seed_aligned_consensus(seeds):
     articles, briefs = seeds
-    claims = code_consensus(briefs, articles)  # the default scorer: agent.verify
+    _, episodes = build_timeline(briefs, articles)
+    episode_of = {a: e.id for e in episodes for a in e.article_ids}
+    claims = consensus_of(align_story(articles, briefs, episode_of))
     assert claims and all(len(c.article_ids) >= 2 for c in claims)
     quote = next(c for c in claims if "Only the Russian and American air forces" in c.claim)
     assert quote.article_ids == ["a1", "a5"]

@@ -64,6 +64,9 @@ Engineers have not yet decided whether the old bridge can be repaired or must be
 Commuters queued for over an hour on the first morning of the closure."""
 
 CRACKS = "Inspectors found deep cracks in two supports of the Harwick Street bridge."
+# what both articles say in so many words (a1: "found ... two piers", a2: "discovered ... two
+# supports": the verifier finds CRACKS in neither), so the model's claim is verified in both
+SHUT = "The Harwick Street bridge was shut on Tuesday."
 INVENTED = "The mayor ordered an inquiry into the company that built the bridge."
 BUSES = "Buses will be diverted over the Marsh Lane crossing during the closure."
 
@@ -498,7 +501,7 @@ def test_synthesis_keeps_supported_consensus_and_drops_the_invented(story):
     articles, briefs = story
     draft = synthesis_draft(
         consensus=[
-            DraftConsensus(claim=CRACKS, article_ids=["a1", "a2"]),
+            DraftConsensus(claim=SHUT, article_ids=["a1", "a2"]),
             DraftConsensus(claim=INVENTED, article_ids=["a1", "a2"]),
             DraftConsensus(claim=BUSES, article_ids=["a1", "a2"]),
         ],
@@ -507,18 +510,22 @@ def test_synthesis_keeps_supported_consensus_and_drops_the_invented(story):
     backend = ScriptedBackend([draft.model_dump_json()])
     outcome = synthesize(backend, briefs, articles)
     assert len(backend.requests) == 1 and backend.requests[0].schema_name == "SynthesisDraft"
-    model = [c for c in outcome.synthesis.consensus if c.origin == "model"]
-    assert [(c.claim, c.article_ids, c.verified) for c in model] == [(CRACKS, ["a1", "a2"], True)]
-    assert model[0].sentence_ids[0].startswith("a1.") and any(
-        s.startswith("a2.") for s in model[0].sentence_ids
-    )
+    # the supported claim rests on the sentences of code's first group (a1.s1, a2.s1) and
+    # keeps under half of its words: it restates the group, which stands in its own words
+    assert not [c for c in outcome.synthesis.consensus if c.origin == "model"]
     code = [c for c in outcome.synthesis.consensus if c.origin == "code"]
-    assert code and all(c.verified for c in code)  # code's consensus stands beside it
+    assert code and all(c.verified for c in code)
+    assert ["a1.s1", "a2.s1"] in [c.sentence_ids for c in code]
     assert "synthesis: consensus[1]: no article supports it; dropped" in outcome.warnings
-    assert [(s.article_id, s.claim) for s in outcome.synthesis.single_source] == [("a1", BUSES)]
+    # SHUT: a2 says "closed", and the verifier does not take that for "shut": a1's alone
+    assert [(s.article_id, s.claim) for s in outcome.synthesis.single_source] == [
+        ("a1", SHUT),
+        ("a1", BUSES),
+    ]
     assert "synthesis: consensus[2]: only a1 supports it; kept as single-source" in outcome.warnings
-    assert outcome.synthesis.headline == draft.headline
-    assert outcome.synthesis.headline_origin == "model"
+    # the draft's headline says "supports" where a1 says "piers": not stated, code's stands
+    assert outcome.synthesis.headline != draft.headline
+    assert outcome.synthesis.headline_origin == "code"
     # the overview is the sources' leads; the model's sentence says nothing new beside them
     assert outcome.synthesis.overview.startswith(articles[0].sentences[0].text)
     assert outcome.synthesis.overview_origin == "code"
@@ -620,10 +627,9 @@ def test_unsupported_headline_and_overview_give_way_to_code(story):
     assert outcome.synthesis.headline == articles[0].title  # the source's own headline
     assert outcome.synthesis.headline_origin == "code"
     assert outcome.synthesis.overview_origin == "code"
-    assert (
-        outcome.synthesis.overview
-        == articles[0].sentences[0].text + " " + articles[1].sentences[0].text
-    )
+    # code's overview: source sentences only, the agreed lead first
+    assert outcome.synthesis.overview.startswith(articles[0].sentences[0].text)
+    assert "mayor" not in outcome.synthesis.overview.lower()
     assert any(
         w.startswith("synthesis: the model's headline 'Mayor resigns") for w in outcome.warnings
     )
@@ -714,7 +720,7 @@ def story_responder(articles: list[Article]) -> Callable[[Request], str]:
     """Answers by what a request shows (so any order works): an article request with the
     article's draft plus an invented key point, the synthesis with one supported claim."""
     by_id = {a.id: a for a in articles}
-    synthesis = synthesis_draft(consensus=[DraftConsensus(claim=CRACKS, article_ids=["a1", "a2"])])
+    synthesis = synthesis_draft(consensus=[DraftConsensus(claim=SHUT, article_ids=["a1", "a2"])])
 
     def respond(request: Request) -> str:
         if request.schema_name == "SynthesisDraft":
@@ -751,14 +757,17 @@ def test_summarize_articles_with_scripted_replies():
         assert [p.text for p in ab.key_points if p.origin == "model"] == expected
         assert all(p.support == "supported" for p in ab.key_points)
         assert any("Victorian" in d for d in ab.verification.dropped) and ab.error is None
-    assert [c.claim for c in brief.consensus if c.origin == "model"] == [CRACKS]
+    # the model's supported claim restates code's group of a1.s1 and a2.s1 (no duplicate)
+    assert not [c for c in brief.consensus if c.origin == "model"]
+    assert any(c.sentence_ids[:2] == ["a1.s1", "a2.s1"] for c in brief.consensus)
     assert brief.run.backend == "scripted" and brief.run.structured_mode == "json_schema"
     assert [c.purpose for c in brief.run.calls] == ["article:a1", "article:a2", "synthesis"]
     assert brief.run.usage.prompt_tokens == sum(c.prompt_tokens for c in backend.completions)
     assert brief.run.usage.completion_tokens == sum(
         c.completion_tokens for c in backend.completions
     )
-    assert brief.synthesis_error is None and brief.headline_origin == "model"
+    # the scripted headline says "supports" where a1 says "piers": code's headline stands
+    assert brief.synthesis_error is None and brief.headline_origin == "code"
 
 
 def test_concurrent_run_gives_the_same_brief():

@@ -89,6 +89,7 @@ _OPTION_FIELDS = {
     "pricing": "pricing_file",
     "allow_unpriced": "allow_unpriced",
     "run_dir": "run_dir",
+    "length": "overview_length",
 }
 
 

@@ -67,6 +67,11 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
         help="json (default), md (Markdown) or html (a self-contained story page)",
     )
     out.add_argument(
+        "--length",
+        choices=("short", "medium", "long"),
+        help="overview length: short (~90 words), medium (~210, the default) or long (~330)",
+    )
+    out.add_argument(
         "--quiet", "-q", action="store_true", help="no progress display or summary line on stderr"
     )
     run = p.add_argument_group("run")

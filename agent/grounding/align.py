@@ -49,6 +49,7 @@ RARE = 2.2  # ... or this much shared predicate weight when the words are rare
 ANCHORED = 0.2  # least overlap of a pair that shares a number or a day
 COMMON_DISCOUNT = 0.35  # weight kept by a word every article uses
 CONSENSUS_LIMIT = 10
+MAX_ALIGNED = 30  # articles compared pairwise (see `aligned_articles`)
 
 _TITLE_STEMS = frozenset(stem(w) for t in PERSON_TITLES for w in t.lower().split())
 _EXTRA_TITLES = frozenset(
@@ -166,11 +167,12 @@ def shared_predicate(a: Unit, b: Unit) -> frozenset[str]:
 def pair_score(a: Unit, b: Unit, weight: dict[str, float]) -> float:
     """How surely two sentences of different articles make the same statement (0 = not)."""
     shared = a.predicate & b.predicate
-    mass = sum(weight.get(w, 0.0) for w in shared)
+    mass = math.fsum(weight.get(w, 0.0) for w in shared)
     smaller = min(
-        sum(weight.get(w, 0.0) for w in a.predicate), sum(weight.get(w, 0.0) for w in b.predicate)
+        math.fsum(weight.get(w, 0.0) for w in a.predicate),
+        math.fsum(weight.get(w, 0.0) for w in b.predicate),
     )
-    if not shared or smaller <= 0 or different_days(a, b):
+    if not shared or smaller <= 0 or different_days(a, b) or different_figures(a, b):
         return 0.0
     overlap = mass / smaller
     anchored = bool((a.days & b.days) or _shared_numbers(a, b))
@@ -179,6 +181,16 @@ def pair_score(a: Unit, b: Unit, weight: dict[str, float]) -> float:
     if anchored and overlap >= ANCHORED and (a.names & b.names or len(shared) >= MIN_SHARED):
         return overlap + 0.1
     return 0.0
+
+
+def different_figures(a: Unit, b: Unit) -> bool:
+    """Both sentences state figures (two digits or more) and share none: "about 9,000
+    vehicles a day" and "roughly 12,000 vehicles a day" disagree, they are not one statement
+    (the numeric conflict check says whether they count the same thing).
+    """
+    mine = {n for n in a.numbers if len(n) >= 2}
+    theirs = {n for n in b.numbers if len(n) >= 2}
+    return bool(mine and theirs and not mine & theirs)
 
 
 def different_days(a: Unit, b: Unit) -> bool:
@@ -210,6 +222,21 @@ def _background(u: Unit) -> bool:
     return not (u.days or u.weekdays or _EVENT_BOUND.search(fold(u.text)))
 
 
+def aligned_articles(articles: Sequence[Article], limit: int = MAX_ALIGNED) -> list[Article]:
+    """The articles the alignment compares: all of them up to `limit`, else the `limit` most
+    recent (undated last; ties by content), so a story of hundreds of articles costs what
+    one of `limit` does. Pairwise comparison is quadratic; a reader gains nothing from a
+    consensus of 200 copies of one wire story that 30 of them would not show.
+    """
+    if len(articles) <= limit:
+        return list(articles)
+    ranked = sorted(
+        articles, key=lambda a: (a.date is None, -(a.date.toordinal() if a.date else 0), a.sha256)
+    )
+    keep = {a.id for a in ranked[:limit]}
+    return [a for a in articles if a.id in keep]
+
+
 def align_story(
     articles: Sequence[Article],
     briefs: Sequence[ArticleBrief] = (),
@@ -222,7 +249,9 @@ def align_story(
     one statement because the same people met).
     """
     episode_of = episode_of or {}
-    independent = independent_articles(list(articles))
+    independent = aligned_articles(independent_articles(list(articles)))
+    if len(independent) < 2:  # nothing to line up
+        return Alignment(units={}, groups=[])
     units = _units(independent, briefs)
     weight = _weights(units, len(independent))
     by_article: dict[str, list[Unit]] = defaultdict(list)
@@ -258,7 +287,36 @@ def align_story(
     ]
     mutual.sort(key=lambda t: (-t[0], *sorted((lookup[t[1]].text, lookup[t[2]].text))))
     groups = _merge(mutual, lookup)
+    groups += _anchored_pairs(scores, lookup, groups)
     return Alignment(units=lookup, groups=groups, pairs=scores, weight=weight)
+
+
+def _anchored_pairs(
+    scores: dict[tuple[str, str], float], lookup: dict[str, Unit], groups: list[list[Unit]]
+) -> list[list[Unit]]:
+    """Pairs that state the same specific figure ("13 hours", "$85 million") with a word it
+    counts, kept as groups of their own even when a sentence is already in another group: a
+    sentence can carry several statements, and a shared figure pins one of them down. One
+    pair per figure and pair of articles, best first.
+    """
+    together = {frozenset(u.sentence_id for u in g) for g in groups}
+    seen: set[tuple[str, frozenset[str]]] = set()
+    out: list[list[Unit]] = []
+    for (a, b), _score in sorted(
+        scores.items(), key=lambda t: (-t[1], *sorted((lookup[t[0][0]].text, lookup[t[0][1]].text)))
+    ):
+        ua, ub = lookup[a], lookup[b]
+        figures = sorted(n for n in ua.numbers & ub.numbers if len(n) >= 2)
+        if not figures or not (ua.predicate & ub.predicate) or different_days(ua, ub):
+            continue
+        if any({a, b} <= members for members in together):
+            continue
+        key = (figures[0], frozenset((ua.article_id, ub.article_id)))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(sorted((ua, ub), key=lambda u: (u.article_id, u.index)))
+    return out
 
 
 def _merge(pairs: list[tuple[float, str, str]], lookup: dict[str, Unit]) -> list[list[Unit]]:
@@ -274,7 +332,7 @@ def _merge(pairs: list[tuple[float, str, str]], lookup: dict[str, Unit]) -> list
         left = groups.pop(ga) if ga is not None else [lookup[a]]
         right = groups.pop(gb) if gb is not None else [lookup[b]]
         if {u.article_id for u in left} & {u.article_id for u in right} or any(
-            different_days(u, v) for u in left for v in right
+            different_days(u, v) or different_figures(u, v) for u in left for v in right
         ):
             for g, members in ((ga, left), (gb, right)):  # put back what was taken
                 if g is not None:
@@ -293,11 +351,10 @@ def representative(group: Sequence[Unit], weight: dict[str, float]) -> Unit:
     """The member that says most of what the others say (shared weight with them), then the
     shortest: the sentence that states the group.
     """
+    uses = Counter(w for v in group for w in v.predicate)  # linear in the group's size
 
     def central(u: Unit) -> tuple[float, int, str]:
-        shared = sum(
-            sum(weight.get(w, 0.0) for w in u.predicate & v.predicate) for v in group if v is not u
-        )
+        shared = math.fsum(weight.get(w, 0.0) * (uses[w] - 1) for w in u.predicate)
         return (-shared, len(u.text), u.text)
 
     return min(group, key=central)

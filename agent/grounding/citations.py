@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..schemas import SENTENCE_ID, Article, StoryBrief
+from ..text.match import fold
 from ..text.sentences import split_statements
 from .compose import Evidence
 
@@ -37,7 +38,13 @@ def cited_sentences(brief: StoryBrief, articles: Sequence[Article]) -> dict[str,
     text = {s.id: s.text for a in articles for s in a.sentences}
     wanted = set(_ids(brief.model_dump(exclude={"run", "cited_sentences"})))
     if brief.overview.strip() and articles:
-        evidence = Evidence(articles)
+        verbatim = {" ".join(fold(t).split()): sid for sid, t in text.items()}
+        evidence: Evidence | None = None  # built only for a statement that is not verbatim
         for statement in split_statements(brief.overview):
+            found = verbatim.get(" ".join(fold(statement).split()))
+            if found is not None:
+                wanted.add(found)
+                continue
+            evidence = evidence or Evidence(articles)
             wanted.update(evidence.cite(statement))
     return {s.id: s.text for a in articles for s in a.sentences if s.id in wanted and s.id in text}

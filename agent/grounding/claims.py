@@ -21,6 +21,7 @@ cited with its sentence; one conflict per subject and kind.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Sequence
 
@@ -62,20 +63,115 @@ STATES: tuple[tuple[str, str, str], ...] = (
 def claim_conflicts(
     alignment: Alignment, articles: Sequence[Article], limit: int = MAX_CONFLICTS
 ) -> list[Conflict]:
-    """Date and status conflicts between articles, most certain first (see module doc)."""
-    found = _status_conflicts(alignment, articles) + _date_conflicts(alignment)
+    """Status, polarity and date conflicts between articles, most certain first (see the
+    module doc).
+    """
+    found = (
+        _status_conflicts(alignment, articles)
+        + _polarity_conflicts(alignment)
+        + _date_conflicts(alignment)
+    )
     return found[:limit]
+
+
+# --------------------------------------------------------------------------- polarity
+
+# Contrary predicates: (one side, the other side), matched as whole words on the folded,
+# lower-cased sentence. A sentence naming both sides (or negating its own) is left out.
+CONTRARY: tuple[tuple[str, str, str], ...] = (
+    (
+        "open or close",
+        r"\b(?:stay|remain|kept|keep|will be|would be) open\b|\breopen",
+        r"\b(?:close|closes|closed|closing|closure|shut|shuts|shutting)\b",
+    ),
+    (
+        "approve or reject",
+        r"\b(?:approved?|approves|accepted|accepts?|agreed to)\b",
+        r"\b(?:rejected|rejects?|refused|refuses?|declined|vetoed|turned down)\b",
+    ),
+    ("confirm or deny", r"\bconfirm(?:ed|s)?\b", r"\bden(?:ied|ies|y)\b"),
+    (
+        "rise or fall",
+        r"\b(?:rose|risen|rising|increased?|grew|grown|up from)\b",
+        r"\b(?:fell|fallen|falling|decreased?|dropped|down from)\b",
+    ),
+)
+_NEGATED = re.compile(r"\b(?:not|never|no longer|n't)\b", re.I)
+POLARITY_OVERLAP = 0.3  # predicate overlap (antonym words aside) of a polarity pair
+POLARITY_SHARED = 2
+
+
+def _side(text: str, first: str, second: str) -> int:
+    """1 or 2 when the sentence states exactly one side; a side negated right before it
+    ("would not close") counts as the other one. 0 when it states both or neither.
+    """
+    low = fold(text).lower()
+    found = set()
+    for n, pattern in ((1, first), (2, second)):
+        for m in re.finditer(pattern, low):
+            negated = _NEGATED.search(low[max(0, m.start() - 14) : m.start()])
+            found.add(3 - n if negated else n)
+    return found.pop() if len(found) == 1 else 0
+
+
+def _polarity_conflicts(alignment: Alignment) -> list[Conflict]:
+    units = sorted(alignment.units.values(), key=lambda u: (u.article_id, u.index))
+    out: list[Conflict] = []
+    for topic, first, second in CONTRARY:
+        sides = {u.sentence_id: _side(u.text, first, second) for u in units}
+        best: tuple[float, Unit, Unit] | None = None
+        # Only sentences stating a side, each paired with those of the later articles: never
+        # every pair of sentences, which a long article would make too many.
+        sided = [u for u in units if sides[u.sentence_id]]
+        later = 0
+        for i, a in enumerate(sided):
+            later = max(later, i + 1)
+            while later < len(sided) and sided[later].article_id == a.article_id:
+                later += 1
+            for b in sided[later:]:
+                if sides[a.sentence_id] == sides[b.sentence_id]:
+                    continue
+                overlap, shared = _predicate_overlap(
+                    a, b, alignment.weight, exclude=(first, second)
+                )
+                if overlap < POLARITY_OVERLAP or shared < POLARITY_SHARED:
+                    continue
+                rank = (overlap, a.text, b.text)
+                if best is None or rank > (best[0], best[1].text, best[2].text):
+                    best = (overlap, a, b)
+        if best is None:
+            continue
+        _, a, b = best
+        out.append(
+            Conflict(
+                kind="polarity",
+                topic=f"{topic}: " + " ".join(_shared_words(a, b, alignment.weight)),
+                positions=[_position(a, _clip(a.text)), _position(b, _clip(b.text))],
+                origin="code",
+                note="One source says the opposite of the other about the same thing.",
+            )
+        )
+    return out
+
+
+def _shared_words(a: Unit, b: Unit, weight: dict[str, float], count: int = 3) -> list[str]:
+    return sorted(shared_predicate(a, b), key=lambda w: (-weight.get(w, 0.0), w))[:count]
 
 
 # --------------------------------------------------------------------------- dates
 
 
-def _predicate_overlap(a: Unit, b: Unit, weight: dict[str, float]) -> tuple[float, int]:
-    shared = shared_predicate(a, b)
-    small = min(sum(weight.get(w, 0.0) for w in u.predicate | shared) for u in (a, b))
+def _predicate_overlap(
+    a: Unit, b: Unit, weight: dict[str, float], exclude: Sequence[str] = ()
+) -> tuple[float, int]:
+    """Weighted overlap coefficient of what two sentences say, and how many words they
+    share; words matching the `exclude` patterns (the contrary words themselves) left out.
+    """
+    shared = {w for w in shared_predicate(a, b) if not any(re.search(p, w) for p in exclude)}
+    small = min(math.fsum(weight.get(w, 0.0) for w in u.predicate | shared) for u in (a, b))
     if not shared or small <= 0:
         return 0.0, 0
-    return sum(weight.get(w, 0.0) for w in shared) / small, len(shared)
+    return math.fsum(weight.get(w, 0.0) for w in shared) / small, len(shared)
 
 
 def _day_text(u: Unit) -> str:
@@ -208,7 +304,7 @@ def _subject(a: Unit, b: Unit, weight: dict[str, float]) -> float:
     numbers they share ("17-year-old", a name), at least two of them; else 0.
     """
     shared = (a.words | a.numbers) & (b.words | b.numbers)
-    mass = sum(weight.get(w, 0.0) for w in shared)
+    mass = math.fsum(weight.get(w, 0.0) for w in shared)
     return mass if len(shared) >= 2 and mass >= SUBJECT else 0.0
 
 

@@ -217,14 +217,19 @@ def code_story_text(articles: Sequence[Article], limit: int = 3) -> tuple[str, s
 
 
 def compose_story_text(
-    draft_headline: str | None, draft_overview: str | None, articles: Sequence[Article]
+    draft_headline: str | None,
+    draft_overview: str | None,
+    articles: Sequence[Article],
+    code_overview: str | None = None,
 ) -> StoryText:
     """The model's headline when it is a headline the sources support, else code's from
-    the sources; the overview is the sources' lead sentences followed by up to `MAX_ADDED`
-    model sentences the sources support (at the bar for stating fact) that say something
-    the leads do not.
+    the sources; the overview is code's (`code_overview`, else the sources' lead sentences)
+    followed by up to `MAX_ADDED` model sentences the sources support (at the bar for
+    stating fact) that say something code's overview does not.
     """
     headline, overview = code_story_text(articles)
+    if code_overview:
+        overview = code_overview
     out = StoryText(headline, "code", overview, "code")
     if draft_headline is None and draft_overview is None:
         return out

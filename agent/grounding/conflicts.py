@@ -9,6 +9,7 @@ conflict misleads, a missed one is only a gap.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -413,8 +414,10 @@ def _update_note(positions: list[Position], dates: dict) -> str:
     """When every position's article is dated and no two share a date, the figures are
     successive reports: the note lists them in time order and names the latest.
     """
-    known = [(dates.get(p.article_id), p) for p in positions]
-    if any(d is None for d, _ in known) or len({d for d, _ in known}) < len(known):
+    known: list[tuple[dt.date, Position]] = [
+        (d, p) for p in positions if (d := dates.get(p.article_id)) is not None
+    ]
+    if len(known) < len(positions) or len({d for d, _ in known}) < len(known):
         return ""
     ordered = sorted(known, key=lambda t: t[0])
     steps = " -> ".join(f"{p.statement} ({p.article_id}, {d.isoformat()})" for d, p in ordered)

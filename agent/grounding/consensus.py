@@ -1,4 +1,4 @@
-"""Cross-source items code finds on its own: consensus candidates and single-source items."""
+"""Single-source items code finds on its own (consensus comes from `agent.grounding.align`)."""
 
 from __future__ import annotations
 
@@ -8,89 +8,14 @@ from collections import Counter
 from ..schemas import (
     Article,
     ArticleBrief,
-    ConsensusClaim,
     SingleSourceItem,
 )
-from ..text.match import content_words, words
+from ..text.match import words
 from ..text.sentences import sentence_text
 from .conflicts import keyed_figures
-from .support import (
-    UNCITED,
-    Scorer,
-    SupportIndex,
-    best_support,
-    default_scorer,
-    memo,
-)
-from .synthesis import articles_by_id, independent_articles, same_claim
+from .synthesis import articles_by_id, independent_articles
 
 # --------------------------------------------------------------------------- code-side items
-
-
-def code_consensus(
-    briefs: list[ArticleBrief],
-    articles: list[Article],
-    scorer: Scorer | None = None,
-    limit: int = 5,
-) -> list[ConsensusClaim]:
-    """Consensus candidates found by code: key points or sentences other articles support.
-
-    Candidates are each article's supported key points, then its sentences of 6 to 60 words.
-    One counts as consensus when a sentence of at least one other (non-duplicate) article
-    passes the strict UNCITED bar of `agent.support.best_support`: 0.6 or more with the
-    scorer and weighted by rarity, every number of the candidate stated, and the sentence
-    mostly about the candidate. Ranked by the number of articles, then by position
-    (article order, then sentence order); near-repeats and claims resting on an already
-    used sentence are skipped.
-    """
-    scorer = memo(scorer or default_scorer())
-    independent = independent_articles(articles)
-    if len(independent) < 2:
-        return []
-    order = {a.id: i for i, a in enumerate(independent)}
-    briefs_by_id = {b.article_id: b for b in briefs}
-    index = SupportIndex(independent)
-    found = []
-    for article in independent:
-        position = {s.id: i for i, s in enumerate(article.sentences)}
-        candidates = []
-        brief = briefs_by_id.get(article.id)
-        for kp in brief.key_points if brief else []:
-            if kp.support in ("supported", "partial") and all(
-                s in position for s in kp.sentence_ids
-            ):
-                candidates.append((kp.text, kp.sentence_ids))
-        for s in article.sentences:
-            if 6 <= len(words(s.text)) <= 60 and len(set(content_words(s.text))) >= 5:
-                candidates.append((s.text, [s.id]))
-        for text, own in candidates:
-            others = [a for a in independent if a.id != article.id]
-            support = {}
-            for other in others:
-                _, ids = best_support(text, other, scorer, index, UNCITED)
-                if ids:
-                    support[other.id] = ids
-            if support:
-                ids = sorted([article.id, *support], key=order.__getitem__)
-                rank = (-len(ids), order[article.id], min(position[s] for s in own))
-                found.append(
-                    (rank, text, ids, own + [s for a in ids if a in support for s in support[a]])
-                )
-    found.sort(key=lambda f: f[0])
-    chosen: list[ConsensusClaim] = []
-    used: set[str] = set()
-    for _, text, ids, sentence_ids in found:
-        if used & set(sentence_ids) or any(same_claim(c.claim, text) for c in chosen):
-            continue
-        used |= set(sentence_ids)
-        chosen.append(
-            ConsensusClaim(
-                claim=text, article_ids=ids, sentence_ids=sentence_ids, verified=True, origin="code"
-            )
-        )
-        if len(chosen) >= limit:
-            break
-    return chosen
 
 
 def single_source_items(

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from ..schemas import (
-    Article,
-)
+import math
+from collections import Counter, defaultdict
+
+from ..schemas import Article
 from ..text.match import jaccard, words
 
 # --------------------------------------------------------------------------- duplicates
 
 
-def _shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+def _shingles(text: str, size: int = 5) -> set[int]:
+    """The text's word 5-grams, each kept as its hash (set operations on small ints are
+    several times faster than on tuples of strings, which rehash on every lookup).
+    """
     tokens = words(text)
     if len(tokens) < size:
-        return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+        return {hash(tuple(tokens))} if tokens else set()
+    return {hash(tuple(tokens[i : i + size])) for i in range(len(tokens) - size + 1)}
 
 
 def find_duplicates(
@@ -25,22 +29,35 @@ def find_duplicates(
     Exact: the same SHA-256 of the cleaned text (similarity 1.0). Near: Jaccard similarity
     of word 5-gram shingles at or above `threshold`. The later article is the duplicate of
     the earliest original it matches; a duplicate is never itself an original.
+
+    Near pairs are found by prefix filtering, so a story of thousands of articles is not
+    compared pair by pair: with the shingles of every article ordered rarest first, two
+    sets with Jaccard >= t must share one of the first |S| - ceil(t |S|) + 1 shingles of
+    each; only originals sharing such a shingle are compared, exactly.
     """
+    shingles = [_shingles(a.text) for a in articles]
+    df = Counter(sh for own in shingles for sh in own)
     result = []
-    originals: list[tuple[Article, set]] = []
-    for article in articles:
-        shingles = _shingles(article.text)
+    by_hash: dict[str, str] = {}
+    index: dict[int, list[int]] = defaultdict(list)  # prefix shingle -> originals
+    for n, article in enumerate(articles):
+        own = shingles[n]
+        if article.sha256 in by_hash:
+            result.append((article.id, by_hash[article.sha256], 1.0))
+            continue
+        ordered = sorted(own, key=lambda sh: (df[sh], sh))
+        prefix = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+        candidates = sorted({m for sh in prefix for m in index.get(sh, ())})
         match = None
-        for original, theirs in originals:
-            if original.sha256 == article.sha256:
-                match = (original.id, 1.0)
-                break
-            similarity = jaccard(shingles, theirs)
+        for m in candidates:  # earliest original first
+            similarity = jaccard(own, shingles[m])
             if similarity >= threshold:
-                match = (original.id, round(similarity, 3))
+                match = (articles[m].id, round(similarity, 3))
                 break
         if match:
             result.append((article.id, match[0], match[1]))
-        else:
-            originals.append((article, shingles))
+            continue
+        by_hash[article.sha256] = article.id
+        for sh in prefix:
+            index[sh].append(n)
     return result

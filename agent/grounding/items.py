@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..extract.dates import event_what, resolve_date
+from ..extract.dates import event_what, reference_date, resolve_date
 from ..extract.figures import numbers_in, parse_number
 from ..extract.lexicon import CURRENCIES, ORG_WORDS, QUALIFIERS
 from ..extract.names import last_name_key
@@ -365,7 +365,7 @@ def check_event(
     ):
         return [], None
     written = sentence.text[where[0] : where[1]]
-    date, precision = resolve_date(written, article.date, sentence.text)
+    date, precision = resolve_date(written, reference_date(article), sentence.text)
     what, failures = fold(draft.what), []
     if is_degenerate(what) or support_score(what, [sentence.text]) < SUPPORTED:
         failures.append(

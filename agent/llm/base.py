@@ -116,6 +116,36 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+class Delegating:
+    """The plumbing of a backend that wraps another (cache, recorder, auth gate, Batch API
+    pass): it declares what `inner` declares (name, context window, thread safety, whether
+    calls cost money), and its model, modes and token counts are `inner`'s. One place, so a
+    capability added to the protocol cannot be missing from one wrapper.
+    """
+
+    def __init__(self, inner: Backend):
+        self.inner = inner
+        self.name = inner.name
+        self.priced = inner.priced
+        self.context_tokens = inner.context_tokens
+        self.concurrency_safe = inner.concurrency_safe
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    @model.setter
+    def model(self, value: str) -> None:
+        self.inner.model = value
+
+    @property
+    def modes(self) -> tuple[StructuredMode, ...]:
+        return tuple(self.inner.modes)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
 class ModeState:
     """The structured-output modes still worth trying, best first, for one pipeline run.
 

@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 import openai
 
 from ..schemas import ErrorKind
-from .base import BackendError, Completion, ModeRejected, Request, StructuredMode
+from .base import BackendError, Completion, Delegating, ModeRejected, Request, StructuredMode
 from .openai_backend import _MODE_WORDS, OpenAIBackend
 
 __all__ = [
@@ -281,7 +281,7 @@ class Pending:
     body: dict[str, Any]
 
 
-class PassBackend:
+class PassBackend(Delegating):
     """A backend for one pass of one story's pipeline in Batch API mode (see the module
     docstring): answers from `answers`, records and defers everything else. With
     `defer=False` an unanswered request fails instead (`batch_failed`): the last pass,
@@ -294,28 +294,14 @@ class PassBackend:
     def __init__(
         self, inner: OpenAIBackend, answers: BatchAnswers | Mapping[str, Any], defer: bool = True
     ):
-        self.inner = inner
+        super().__init__(inner)
+        self.inner: OpenAIBackend = inner
+        self.name = "openai-batch"
+        self.concurrency_safe = True
         self.answers = answers
         self.defer = defer
-        self.priced = inner.priced
-        self.context_tokens = inner.context_tokens
         self.pending: dict[str, Pending] = {}
         self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @model.setter
-    def model(self, value: str) -> None:
-        self.inner.model = value
-
-    @property
-    def modes(self) -> tuple[StructuredMode, ...]:
-        return tuple(self.inner.modes)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
 
     def complete(self, request: Request) -> Completion:
         body = self.inner.chat_body(request)

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .base import Backend, Completion, ModeRejected, Request, StructuredMode
+from .base import Backend, Completion, Delegating, ModeRejected, Request
 
 __all__ = ["CACHE_FILE", "DEFAULT_MAX_MB", "CachedBackend", "default_cache_dir", "endpoint_of"]
 
@@ -126,7 +126,7 @@ def cacheable(completion: Completion) -> bool:
     return bool((completion.text or "").strip())
 
 
-class CachedBackend:
+class CachedBackend(Delegating):
     """Wraps `inner`; answers a request seen before from the cache (`cache_hit=True`).
 
     `prompt_version` (e.g. "article/3,synthesis/2") and `endpoint` (default: see
@@ -147,11 +147,7 @@ class CachedBackend:
         endpoint: str | None = None,
         cache_rejections: bool = True,
     ):
-        self.inner = inner
-        self.name = inner.name
-        self.priced = inner.priced  # a cache hit is free: its call record says cache_hit
-        self.context_tokens = inner.context_tokens
-        self.concurrency_safe = inner.concurrency_safe
+        super().__init__(inner)  # a cache hit is free: its call record says cache_hit
         self.directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.path = self.directory / CACHE_FILE
         self.max_bytes = max(0, int(max_mb * 1024 * 1024))
@@ -169,22 +165,6 @@ class CachedBackend:
         self._opened = False
 
     # ------------------------------------------------------------------ Backend protocol
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @model.setter
-    def model(self, value: str) -> None:
-        self.inner.model = value
-
-    @property
-    def modes(self) -> tuple[StructuredMode, ...]:
-        return tuple(self.inner.modes)
-
-    def count_tokens(self, text: str) -> int:
-        """The inner backend's count (not cached: it is local and cheap)."""
-        return self.inner.count_tokens(text)
 
     def complete(self, request: Request) -> Completion:
         """The cached reply when there is one, else the inner backend's (stored if good)."""

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .base import Backend, Completion, ModeRejected, ReplayMiss, Request, StructuredMode
+from .base import Backend, Completion, Delegating, ModeRejected, ReplayMiss, Request, StructuredMode
 
 ALL_MODES: tuple[StructuredMode, ...] = ("json_schema", "json_object", "prompted")
 
@@ -142,18 +142,14 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-class _Wrapper:
+class _Wrapper(Delegating):
     """Shared plumbing of the backends that wrap another one."""
 
     record_tokens = False
 
     def __init__(self, inner: Backend, directory: str | os.PathLike[str]):
-        self.inner = inner
+        super().__init__(inner)
         self.store = RecordStore(directory)
-        self.name = inner.name
-        self.context_tokens = inner.context_tokens
-        self.concurrency_safe = inner.concurrency_safe
-        self.priced = inner.priced
         self._lock = threading.Lock()
         self._tokens: dict[str, int] = self.store.load_extra("tokens") if self.record_tokens else {}
         self._meta_written = False
@@ -172,18 +168,6 @@ class _Wrapper:
             if not self._meta_written:
                 self._meta_written = True
                 self.store.save_extra("meta", meta)
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @model.setter
-    def model(self, value: str) -> None:
-        self.inner.model = value
-
-    @property
-    def modes(self) -> tuple[StructuredMode, ...]:
-        return tuple(self.inner.modes)
 
     def count_tokens(self, text: str) -> int:
         count = self.inner.count_tokens(text)

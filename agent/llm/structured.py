@@ -15,9 +15,10 @@ endpoint saw. `transport_retries` and `reasks` say how many of them were retries
 transport failure and re-asks after an invalid reply.
 
 With `lenient=True`, replies are coerced before validation in ways that lose nothing the
-schema allows: lists cut to their `maxItems`, strings to their `maxLength`, unknown keys
-dropped, a lone string put in a list, a single wrapping object unwrapped. Each coercion is
-reported in `warnings` (a documented degradation for small models).
+schema allows: raw line breaks inside strings accepted, lists cut to their `maxItems`,
+strings to their `maxLength`, unknown keys dropped, a lone string put in a list, a single
+wrapping object unwrapped. Each coercion is reported in `warnings` (a documented
+degradation for small models).
 """
 
 from __future__ import annotations
@@ -88,17 +89,19 @@ class _Problem:
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_json_object(text: str) -> tuple[dict[str, Any] | None, str | None]:
+def parse_json_object(text: str, strict: bool = True) -> tuple[dict[str, Any] | None, str | None]:
     """The outermost JSON object in a reply (fences and leading prose ignored).
 
-    Returns (object, None) or (None, what is wrong).
+    `strict=False` accepts control characters (a raw line break) inside strings, which small
+    models write and a grammar may let through. Returns (object, None) or (None, what is
+    wrong).
     """
     cleaned = re.sub(r"```[A-Za-z0-9_-]*", "", text)
     start = cleaned.find("{")
     if start < 0:
         return None, "the reply contains no JSON object"
     try:
-        value, _ = json.JSONDecoder().raw_decode(cleaned, start)
+        value, _ = json.JSONDecoder(strict=strict).raw_decode(cleaned, start)
     except json.JSONDecodeError as err:
         return None, f"invalid JSON ({err.msg} at line {err.lineno} column {err.colno})"
     return value, None
@@ -199,7 +202,11 @@ SALVAGED = "reply cut at the token limit: kept its complete part"
 
 
 def _check_reply(
-    completion: Completion, model_cls: type[BaseModel], schema: dict[str, Any], lenient: bool
+    completion: Completion,
+    model_cls: type[BaseModel],
+    schema: dict[str, Any],
+    lenient: bool,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> tuple[BaseModel | None, _Problem | None, list[str]]:
     text = completion.text or ""
     if completion.refusal or (completion.finish_reason == "content_filter" and not text.strip()):
@@ -223,6 +230,11 @@ def _check_reply(
         )
     data, parse_error = parse_json_object(text)
     notes: list[str] = []
+    if parse_error is not None and lenient:
+        data, loose_error = parse_json_object(text, strict=False)
+        if loose_error is None:
+            parse_error = None
+            notes.append("accepted control characters (line breaks) inside strings")
     if parse_error is not None and lenient and completion.finish_reason == "length":
         salvaged = salvage_truncated_object(text)
         if salvaged is not None:
@@ -232,6 +244,8 @@ def _check_reply(
         data, coerced = coerce_to_schema(data, schema)
         notes += coerced
     if parse_error is None:
+        if prepare is not None:
+            data = prepare(data)
         try:
             return model_cls.model_validate(data), None, notes
         except ValidationError as err:
@@ -271,11 +285,47 @@ def _prompted_messages(
     messages: list[dict[str, str]], schema: dict[str, Any]
 ) -> list[dict[str, str]]:
     """Messages with the schema appended to the last user message (prompted mode)."""
-    out = [dict(m) for m in messages]
-    note = (
-        "\n\nReply with one JSON object, and nothing else, that matches this JSON Schema:\n"
-        + json.dumps(compact_schema(schema), separators=(",", ":"))
+    return _with_note(
+        messages,
+        "Reply with one JSON object, and nothing else, that matches this JSON Schema:\n"
+        + json.dumps(compact_schema(schema), separators=(",", ":")),
     )
+
+
+def _base_messages(
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    backend: Backend,
+    mode: str,
+    guide: str | None,
+) -> list[dict[str, str]]:
+    """The request's messages for `mode`: the schema written in (prompted), the guide added
+    where the model would not know the fields, or as given.
+    """
+    if mode == "prompted":
+        return _prompted_messages(messages, schema)
+    if guide and needs_guide(backend, mode):
+        return _with_note(messages, guide)
+    return list(messages)
+
+
+def needs_guide(backend: Backend, mode: str) -> bool:
+    """Whether a request in `mode` needs the reply's fields described in the prompt.
+
+    Not in `json_schema` (the schema goes with the request and binds the reply), not in
+    `prompted` (the schema is written into the prompt), and not in `json_object` on a backend
+    whose best structured mode it is: such backends (llama.cpp, in process or as a server)
+    take the schema with it and bind the reply with a grammar. A backend that also offers
+    `json_schema` reaches `json_object` only after a refusal, and there (OpenAI's own
+    json_object) the model sees no schema.
+    """
+    return mode == "json_object" and "json_schema" in tuple(backend.modes)
+
+
+def _with_note(messages: list[dict[str, str]], note: str) -> list[dict[str, str]]:
+    """Messages with `note` appended to the last user message."""
+    out = [dict(m) for m in messages]
+    note = "\n\n" + note
     for message in reversed(out):
         if message.get("role") == "user":
             message["content"] = message.get("content", "") + note
@@ -354,6 +404,8 @@ def complete_structured(
     pricing: PriceTable | None = None,
     schema: dict[str, Any] | None = None,
     modes: ModeState | None = None,
+    guide: str | None = None,
+    prepare: Callable[[Any], Any] | None = None,
 ) -> StructuredResult:
     """Ask `backend` for a `model_cls` instance; never raises for model or transport failures.
 
@@ -364,6 +416,10 @@ def complete_structured(
     `schema` narrows the JSON Schema sent with the request (e.g. enums of valid ids); the
     reply is still validated by `model_cls`. `modes` carries the modes refused earlier in
     the same run (see `ModeState`); without it, this call starts from the declared modes.
+    `guide`: a short description of the reply's fields, added to the last user message only
+    where the model would otherwise not know them (`needs_guide`). `prepare(data)` runs on
+    the parsed (and coerced) reply before validation, e.g. to turn the short sentence ids a
+    prompt showed back into full ones.
     """
     modes = modes if modes is not None else ModeState(backend.modes)
     schema = schema or model_cls.model_json_schema()
@@ -372,7 +428,7 @@ def complete_structured(
     refusals = 0
     while True:
         mode = modes.current
-        base = _prompted_messages(messages, schema) if mode == "prompted" else list(messages)
+        base = _base_messages(messages, schema, backend, mode, guide)
         request = Request(
             messages=conversation if conversation is not None else base,
             schema=schema,
@@ -409,11 +465,11 @@ def complete_structured(
             return run.fail("replay_miss", str(err))
         except BackendError as err:
             run.count_failed(err)
-            return run.fail("other", str(err))
+            return run.fail(err.kind, str(err))
         run.count(request, completion)
         if after_call is not None:
             after_call(request, completion)
-        value, problem, notes = _check_reply(completion, model_cls, schema, lenient)
+        value, problem, notes = _check_reply(completion, model_cls, schema, lenient, prepare)
         run.result.warnings.extend(f"lenient: {note}" for note in notes)
         if problem is None:
             if completion.finish_reason == "length" and SALVAGED not in notes:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import BudgetExceeded
-from ..llm.base import AuthError, Backend, Completion, Request, StructuredMode
+from ..llm.base import AuthError, Backend, Completion, Delegating, Request
 from ..llm.pricing import call_cost
 from ..llm.schema_tools import compact_schema
 from ..llm.structured import (
@@ -113,7 +113,7 @@ def calls_made(result: StructuredResult) -> int:
     return result.attempts
 
 
-class CallGate:
+class CallGate(Delegating):
     """The run's backend behind a gate: once the endpoint refused the API key (`AuthError`,
     HTTP 401/403), no further request is sent in this run, from any thread: `complete`
     raises `AuthError` with `requests=0` at once. Everything else is the inner backend's.
@@ -121,28 +121,9 @@ class CallGate:
     """
 
     def __init__(self, inner: Backend):
-        self.inner = inner
-        self.name = inner.name
-        self.priced = inner.priced
-        self.context_tokens = inner.context_tokens
-        self.concurrency_safe = inner.concurrency_safe
+        super().__init__(inner)
         self.refused: str | None = None  # the first refusal, once there is one
         self._lock = threading.Lock()
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @model.setter
-    def model(self, value: str) -> None:
-        self.inner.model = value
-
-    @property
-    def modes(self) -> tuple[StructuredMode, ...]:
-        return tuple(self.inner.modes)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
 
     def complete(self, request: Request) -> Completion:
         if self.refused is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..schemas import ArticleBrief, CallRecord
 
@@ -25,6 +25,7 @@ class RunOptions:
     run_dir: Path | None = None
     pricing: dict[str, Any] | None = None
     on_progress: ProgressFn | None = None
+    overview_length: Literal["short", "medium", "long"] = "medium"
     prompt_versions: dict[str, str] = field(default_factory=dict)
 
 

@@ -179,6 +179,7 @@ def _summarize(
     usage = Usage()
     for call in calls:
         usage = usage.add(call.usage)
+    source = sum(backend.count_tokens(a.text) for a in articles) if backend else None
     brief = StoryBrief(
         **dict(synthesis.synthesis),
         articles=briefs,
@@ -191,6 +192,10 @@ def _summarize(
             prompts=_prompt_versions(options, backend),
             calls=calls,
             usage=usage,
+            source_tokens=source,
+            prompt_tokens_per_source_token=(
+                round(usage.prompt_tokens / source, 3) if source else None
+            ),
             retries=sum(c.transport_retries for c in calls),
             reasks=sum(c.reasks for c in calls),
             seconds=round(time.monotonic() - started, 3),
@@ -228,6 +233,7 @@ def _synthesis(
             after_call=budget.after_call,
             pricing=options.pricing,
             modes=modes,
+            overview_length=options.overview_length,
         )
     except BudgetExceeded as exc:
         synthesis = synthesize(None, briefs, views)

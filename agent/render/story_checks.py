@@ -118,7 +118,10 @@ def story_problems(b: StoryBrief) -> list[str]:
     if b.synthesis_error:
         items.append(f"Synthesis failed ({b.synthesis_error.kind}): {b.synthesis_error.message}")
     if b.overview_origin == "code":
-        items.append("The overview is the sources' own lead sentences, chosen by code.")
+        items.append(
+            "The overview is the sources' own sentences (what several report, and their "
+            "leads), chosen by code."
+        )
     items += [
         "The model's synthesis: " + w.split(":", 1)[1].strip() if w.startswith("synthesis:") else w
         for w in b.run.warnings
