@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 
 from ..schemas import Article, Conflict, Position
-from ..text.match import fold
+from ..text.match import fold, stem
 from .align import Alignment, Unit, shared_predicate
 
 __all__ = ["claim_conflicts"]
@@ -186,6 +186,13 @@ _NOT_WHEN = re.compile(
 )
 
 
+_CALENDAR = frozenset(
+    stem(w)
+    for w in "monday tuesday wednesday thursday friday saturday sunday january february march "
+    "april may june july august september october november december".split()
+)
+
+
 def _event_day(u: Unit) -> str | None:
     """The one weekday the sentence puts its happening on (reporting times and bounds such
     as 'as of Monday' or 'since Friday' left out); None when it names none or several.
@@ -209,6 +216,9 @@ def _date_conflicts(alignment: Alignment) -> list[Conflict]:
         for b, day_b in dated[later:]:
             if day_a == day_b:
                 continue  # two days may be two happenings; a reporting time is no event's
+            names_a, names_b = a.names - _CALENDAR, b.names - _CALENDAR
+            if names_a and names_b and not names_a & names_b:
+                continue  # "in Amberley ... on Monday" / "in Bexford ... on Tuesday": two events
             overlap, shared = _predicate_overlap(a, b, alignment.weight)
             if overlap < DATE_OVERLAP or shared < DATE_SHARED:
                 continue
