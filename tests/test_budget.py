@@ -305,8 +305,11 @@ def test_a_synthesis_stopped_by_the_budget_keeps_the_requests_it_had_sent():
     brief, backend = run(low)
     error = brief.synthesis_error
     assert [a.error for a in brief.articles] == [None, None]
-    assert error.kind == "budget" and error.attempts == 1 and error.usage.prompt_tokens > 0
+    # the requests sent before the refusal (the first, and a re-ask when the smaller v2
+    # synthesis prompt leaves room for one) stay counted in the error and the call record
+    assert error.kind == "budget" and error.attempts >= 1 and error.usage.prompt_tokens > 0
     synthesis = [c for c in brief.run.calls if c.purpose == "synthesis"]
-    assert len(synthesis) == 1 and synthesis[0].attempts == 1 and not synthesis[0].ok
-    assert sum(c.attempts for c in brief.run.calls) == len(backend.requests) == 3
+    assert len(synthesis) == 1 and synthesis[0].attempts == error.attempts
+    assert not synthesis[0].ok and error.attempts < 3  # stopped before the last re-ask
+    assert sum(c.attempts for c in brief.run.calls) == len(backend.requests) == 2 + error.attempts
     assert synthesis[0].usage == error.usage and brief_status(brief) == "budget"
