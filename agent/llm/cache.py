@@ -46,6 +46,7 @@ CACHE_FILE = "responses.sqlite3"
 DEFAULT_MAX_MB = 256.0
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+SETUP_TRIES = 8  # opening a new cache file that another process is creating at the same time
 UNCACHEABLE_FINISH = frozenset({"length", "content_filter"})
 
 _SCHEMA = """
@@ -252,22 +253,35 @@ class CachedBackend(Delegating):
         except (OSError, sqlite3.Error) as err:
             self._disable(f"cannot open {self.path}: {err}")
             return None
-        try:
-            conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-            version = int(conn.execute("pragma user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
+        for attempt in range(SETUP_TRIES):
+            try:
+                conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+                version = int(conn.execute("pragma user_version").fetchone()[0])
+                if version > SCHEMA_VERSION:
+                    conn.close()
+                    self._disable(
+                        f"{self.path} was written by a newer newsbrief (layout {version})"
+                    )
+                    return None
+                conn.execute("pragma journal_mode = wal")
+                conn.execute("pragma synchronous = normal")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"pragma user_version = {SCHEMA_VERSION}")
+                conn.execute("select count(*) from responses").fetchone()
+                break
+            except sqlite3.OperationalError as err:
+                # Two processes creating the same file race on the switch to WAL, which
+                # SQLite answers with "locked" at once instead of waiting: try again.
+                if attempt + 1 < SETUP_TRIES and ("locked" in str(err) or "busy" in str(err)):
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
                 conn.close()
-                self._disable(f"{self.path} was written by a newer newsbrief (layout {version})")
+                self._disable(f"{self.path} is not a usable cache ({err})")
                 return None
-            conn.execute("pragma journal_mode = wal")
-            conn.execute("pragma synchronous = normal")
-            conn.executescript(_SCHEMA)
-            conn.execute(f"pragma user_version = {SCHEMA_VERSION}")
-            conn.execute("select count(*) from responses").fetchone()
-        except sqlite3.Error as err:
-            conn.close()
-            self._disable(f"{self.path} is not a usable cache ({err})")
-            return None
+            except sqlite3.Error as err:
+                conn.close()
+                self._disable(f"{self.path} is not a usable cache ({err})")
+                return None
         self._conn = conn
         return conn
 
