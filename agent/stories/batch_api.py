@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -60,7 +59,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ConfigError, InputError, NewsbriefError
-from .batch import BatchSummary, StoryResult, _failure, _readable, open_store, story_status
+from .batch import (
+    BatchSummary,
+    StoryResult,
+    _failure,
+    _readable,
+    _write_atomic,
+    open_store,
+    story_status,
+)
 from .inputs import StoryInput, read_stories
 
 if TYPE_CHECKING:
@@ -87,15 +94,6 @@ def state_paths(out: str | Path) -> tuple[Path, Path]:
         path.with_name(path.name + ".batch-state.json"),
         path.with_name(path.name + ".batch-results.jsonl"),
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 class BatchState:
