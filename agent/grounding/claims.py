@@ -114,12 +114,24 @@ def _side(text: str, first: str, second: str) -> int:
     return found.pop() if len(found) == 1 else 0
 
 
+Pair = tuple[float, Unit, Unit]
+
+
+def _better(best: Pair | None, score: float, a: Unit, b: Unit) -> Pair:
+    """The higher-scoring of `best` and (score, a, b); ties go by the sentences' text, so
+    the choice does not depend on the input order.
+    """
+    if best is None or (score, a.text, b.text) > (best[0], best[1].text, best[2].text):
+        return (score, a, b)
+    return best
+
+
 def _polarity_conflicts(alignment: Alignment) -> list[Conflict]:
     units = sorted(alignment.units.values(), key=lambda u: (u.article_id, u.index))
     out: list[Conflict] = []
     for topic, first, second in CONTRARY:
         sides = {u.sentence_id: _side(u.text, first, second) for u in units}
-        best: tuple[float, Unit, Unit] | None = None
+        best: Pair | None = None
         # Only sentences stating a side, each paired with those of the later articles: never
         # every pair of sentences, which a long article would make too many.
         sided = [u for u in units if sides[u.sentence_id]]
@@ -136,9 +148,7 @@ def _polarity_conflicts(alignment: Alignment) -> list[Conflict]:
                 )
                 if overlap < POLARITY_OVERLAP or shared < POLARITY_SHARED:
                     continue
-                rank = (overlap, a.text, b.text)
-                if best is None or rank > (best[0], best[1].text, best[2].text):
-                    best = (overlap, a, b)
+                best = _better(best, overlap, a, b)
         if best is None:
             continue
         _, a, b = best
@@ -276,7 +286,7 @@ def _status_conflicts(alignment: Alignment, articles: Sequence[Article]) -> list
     for state, earlier, later in STATES:
         before = [u for u in units if re.search(earlier, fold(u.text).lower())]
         after = [u for u in units if re.search(later, fold(u.text).lower())]
-        best: tuple[float, Unit, Unit] | None = None
+        best: Pair | None = None
         ids = [u.article_id for u in after]  # in article order: skip a's own by bisection
         for a in before:
             low = bisect.bisect_left(ids, a.article_id)
@@ -285,9 +295,7 @@ def _status_conflicts(alignment: Alignment, articles: Sequence[Article]) -> list
                 subject = _subject(a, b, alignment.weight)
                 if subject <= 0:
                     continue
-                rank = (subject, a.text, b.text)
-                if best is None or rank > (best[0], best[1].text, best[2].text):
-                    best = (subject, a, b)
+                best = _better(best, subject, a, b)
         if best is None:
             continue
         _, a, b = best
