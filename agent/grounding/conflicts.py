@@ -360,6 +360,8 @@ def numeric_conflicts(
     are not reported: they are far more often different quantities than a disagreement.
     Each article gives one position (its most repeated value); unverified figures are ignored.
     """
+    if len({b.article_id for b in briefs}) < 2:
+        return []  # a conflict needs two articles
     by_id = {a.id: a for a in articles or ()}
     groups: dict[tuple, list[KeyedFigure]] = {}
     for fig in keyed_figures(briefs, by_id):

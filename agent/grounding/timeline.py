@@ -250,40 +250,68 @@ def _shingles(article: Article) -> set[tuple[str, ...]]:
 
 
 class _Links:
-    """How strongly the content of two articles says they report the same episode."""
+    """How strongly the content of two articles says they report the same episode.
+
+    The phrases, shingles and weights are worked out when two articles are first compared:
+    a story of one article (however long) never needs them.
+    """
 
     def __init__(self, articles: list[Article], dated_episode: dict[str, int]) -> None:
-        self.phrases = {a.id: _phrases(a) for a in articles}
-        self.shingles = {a.id: _shingles(a) for a in articles}
+        self.articles = {a.id: a for a in articles}
         self.sha = {a.id: a.sha256 for a in articles}
-        self.general_across(dated_episode)
+        self.dated_episode = dated_episode
+        self._phrases: dict[str, set[str]] | None = None
+        self._shingles: dict[str, set[tuple[str, ...]]] = {}
+        self._weight: dict[str, float] | None = None
+
+    @property
+    def phrases(self) -> dict[str, set[str]]:
+        if self._phrases is None:
+            self._phrases = {aid: _phrases(a) for aid, a in self.articles.items()}
+        return self._phrases
+
+    def shingles(self, article_id: str) -> set[tuple[str, ...]]:
+        if article_id not in self._shingles:
+            self._shingles[article_id] = _shingles(self.articles[article_id])
+        return self._shingles[article_id]
 
     def general_across(self, dated_episode: dict[str, int]) -> None:
-        """Weigh each phrase: one that two articles share counts 1, less the more of the
+        """Weigh phrases by the articles' episodes from now on (see `weight`)."""
+        self.dated_episode = dated_episode
+        self._weight = None
+
+    @property
+    def weight(self) -> dict[str, float]:
+        """Each phrase's weight: one that two articles share counts 1, less the more of the
         story's articles use it, nothing when all do (two articles alone cannot tell their
         story's general names apart) or when articles of two dated episodes do.
         """
+        if self._weight is not None:
+            return self._weight
         count = len(self.phrases)
         users: dict[str, list[str]] = {}
         for aid, phrases in self.phrases.items():
             for phrase in phrases:
                 users.setdefault(phrase, []).append(aid)
-        self.weight: dict[str, float] = {}
+        weights: dict[str, float] = {}
         for phrase, ids in users.items():
-            episodes = {dated_episode[i] for i in ids if i in dated_episode}
+            episodes = {self.dated_episode[i] for i in ids if i in self.dated_episode}
             weight = (count - len(ids)) / (count - 2) if count > 2 else 1.0
-            self.weight[phrase] = 0.0 if len(episodes) > 1 else min(1.0, weight)
+            weights[phrase] = 0.0 if len(episodes) > 1 else min(1.0, weight)
+        self._weight = weights
+        return weights
 
     def key(self, article_id: str) -> str:
         """A content key to order articles by (their text's hash), never their position."""
         return self.sha.get(article_id, article_id)
 
     def __call__(self, a: str, b: str) -> float:
-        if a not in self.phrases or b not in self.phrases:
+        if a not in self.articles or b not in self.articles:
             return 0.0
-        if len(self.shingles[a] & self.shingles[b]) >= 2:
+        if len(self.shingles(a) & self.shingles(b)) >= 2:
             return math.inf  # copied text: the same quote or sentence
-        return sum(self.weight[p] for p in self.phrases[a] & self.phrases[b])
+        weight = self.weight
+        return sum(weight[p] for p in self.phrases[a] & self.phrases[b])
 
     def best(self, group: Iterable[str], others: Iterable[str]) -> float:
         others = list(others)

@@ -5,6 +5,7 @@ The rules are general (vocabularies and scores), never lists of known lines.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -127,13 +128,18 @@ _WEBNOISE_SIGNATURE = re.compile(r"seed for wide\d+|these crawls are part of", r
 _WORD = re.compile(r"[\w'’+-]+")
 
 
+@functools.lru_cache(maxsize=1024)  # each line is asked about by several rules in a row
 def word_count(line: str) -> int:
     return len(_WORD.findall(line))
 
 
+_UI_BULLETS = re.compile(r"^[\s>•|*·»›\-–—]+")
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _ui_norm(line: str) -> str:
-    line = re.sub(r"^[\s>•|*·»›\-–—]+", "", line)
-    return re.sub(r"\s+", " ", line.strip().rstrip(":|")).lower()
+    line = _UI_BULLETS.sub("", line)
+    return _SPACE_RUN.sub(" ", line.strip().rstrip(":|")).lower()
 
 
 def is_ui_line(line: str) -> bool:
@@ -196,6 +202,8 @@ def webnoise_score(line: str) -> tuple[int, int]:
 
 def is_webnoise(line: str) -> bool:
     """A crawl note or widget text: a signature phrase, two strong terms, or strong + weak."""
+    if not _WEBNOISE_STRONG.search(line):  # most lines: no need to count the weak terms
+        return bool(_WEBNOISE_SIGNATURE.search(line))
     strong, weak = webnoise_score(line)
     return bool(_WEBNOISE_SIGNATURE.search(line)) or strong >= 2 or (strong >= 1 and weak >= 1)
 

@@ -129,13 +129,63 @@ _ORDER = re.compile(
 
 _COMPILED = [(re.compile(p, re.IGNORECASE), why) for p, why in _STRONG + _MARKERS]
 _COMPILED_WEAK = [(re.compile(p, re.IGNORECASE), why) for p, why in _WEAK]
+# What each strong pattern cannot match without, in the order of `_COMPILED`: groups of
+# lower-case words, each group needed (any one word of it). A sentence is searched only with
+# the patterns whose groups it has, and most news sentences have none. Exact, since
+# re.IGNORECASE equates these words only with their ASCII spellings, except through the four
+# characters of `_CASE_FOLDS`, which send a sentence through every pattern.
+_OVERRIDES = ("ignore", "disregard", "forget", "override", "bypass", "overrule")
+_RULE_WORDS = (
+    "instruction", "prompt", "direction", "directive", "rules", "guideline", "context",
+    "message", "command", "programming",
+)  # fmt: skip
+_NEEDS: list[tuple[tuple[str, ...], ...]] = [
+    (_OVERRIDES, (*_RULE_WORDS, "above", "everything")),
+    (_OVERRIDES, _RULE_WORDS),
+    (("you",), ("now", "no")),
+    (("now",),),
+    (("instruction",),),
+    (("respond", "reply", "answer", "output"),),
+    (("respond", "reply", "answer"), ("only",)),
+    (("summar", "answer", "repl", "output"),),
+    (("mode",),),
+    (("you",),),
+    (("dear", "attention", "note", "hey", "hello"),),
+    (("reading", "processing", "summari", "analy"),),
+    (("your",),),
+    (("not",), ("summar", "respons", "repl", "answer", "output", "brief")),
+    (("<|",),),
+    (("inst]", "sys>>"),),
+    (("##",),),
+    (("system", "assistant", "user", "human"),),
+]
+_CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")  # İ ı ſ K: equal to i, i, s, k under re.I
+_GUARDED = list(zip(_NEEDS, _COMPILED, strict=True))
+# Any first-group word at all: one search that lets most sentences skip the loop.
+_ANY_NEED = re.compile("|".join(sorted({re.escape(w) for n in _NEEDS for w in n[0]})))
+
+
+def _has(lower: str, needs: tuple[tuple[str, ...], ...]) -> bool:
+    return all(any(word in lower for word in group) for group in needs)
 
 
 def injection_cue(text: str) -> str | None:
     """Why `text` looks like instructions to an AI ('overrides instructions', ...), or None."""
-    for pattern, why in _COMPILED:
-        if pattern.search(text):
-            return why
+    if _CASE_FOLDS.isdisjoint(text):
+        lower = text.lower()
+        if _ANY_NEED.search(lower):
+            for needs, (pattern, why) in _GUARDED:
+                if _has(lower, needs) and pattern.search(text):
+                    return why
+    else:
+        for pattern, why in _COMPILED:
+            if pattern.search(text):
+                return why
+    return _weak_cue(text)
+
+
+def _weak_cue(text: str) -> str | None:
+    """A weak cue, counted only in a sentence that gives the reader an order."""
     if _ORDER.search(text):
         for pattern, why in _COMPILED_WEAK:
             if pattern.search(text):

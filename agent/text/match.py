@@ -91,6 +91,7 @@ _POSSESSIVE = re.compile(r"'s\b")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Typographic quotes and dashes as ASCII, whitespace runs as one space, stripped."""
     return _SPACES.sub(" ", text.translate(_FOLD)).strip()
@@ -144,8 +145,31 @@ def _phrase_pattern(phrase: str, ignore_case: bool) -> re.Pattern[str] | None:
 
 def has_phrase(text: str, phrase: str, ignore_case: bool = True) -> bool:
     """True when `phrase` occurs in `text` starting and ending on word boundaries."""
+    if not ignore_case:
+        return _has_exact(fold(text), fold(phrase))
     pattern = _phrase_pattern(phrase, ignore_case)
     return pattern is not None and pattern.search(fold(text)) is not None
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches
+
+
+def _has_exact(folded: str, target: str) -> bool:
+    """The case-sensitive `has_phrase` without a regular expression: an article names
+    thousands of people, and compiling a search for each costs more than the searches.
+    """
+    if not target:
+        return False
+    start = folded.find(target)
+    while start >= 0:
+        end = start + len(target)
+        if not (start and _is_word_char(folded[start - 1])) and not (
+            end < len(folded) and _is_word_char(folded[end])
+        ):
+            return True
+        start = folded.find(target, start + 1)
+    return False
 
 
 # --------------------------------------------------------------------------- phrase index
