@@ -70,6 +70,7 @@ class Unit:
     names: frozenset[str]
     predicate: frozenset[str]
     numbers: frozenset[str]
+    figures: frozenset[str]  # a number of two digits or more and the word it counts: "13 hour"
     days: frozenset[str]  # ISO dates at day precision code resolved in it
     weekdays: frozenset[str]  # weekday names it uses ("friday")
 
@@ -124,7 +125,8 @@ def _units(articles: Sequence[Article], briefs: Sequence[ArticleBrief]) -> list[
                 if when is not None and precision == "day":
                     days[s.id].add(when.isoformat())
             names = (_name_stems(s.text) | (bag & (_TITLE_STEMS | _EXTRA_TITLES))) & bag
-            numbers = frozenset(w for w in words(s.text) if w[0].isdigit())
+            tokens = words(s.text)
+            numbers = frozenset(w for w in tokens if w[0].isdigit())
             units.append(
                 Unit(
                     article_id=article.id,
@@ -134,11 +136,29 @@ def _units(articles: Sequence[Article], briefs: Sequence[ArticleBrief]) -> list[
                     names=frozenset(names),
                     predicate=frozenset(bag - names - numbers),
                     numbers=numbers,
+                    figures=_figures(tokens),
                     days=frozenset(days.get(s.id, ())),
                     weekdays=frozenset(named),
                 )
             )
     return units
+
+
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def _figures(tokens: list[str]) -> frozenset[str]:
+    """Each number of two digits or more (not a year) with the content word right after it,
+    stemmed: "some 13 hours of talks" -> "13 hour". Two sentences stating the same figure of
+    the same thing pin one statement down even when the rest of their wording differs.
+    """
+    out = set()
+    for number, after in zip(tokens, tokens[1:], strict=False):
+        if number[0].isdigit() and len(number) >= 2 and not _YEAR.fullmatch(number):
+            unit = content_words(after)
+            if unit and not unit[0][0].isdigit():
+                out.add(f"{number} {unit[0]}")
+    return frozenset(out)
 
 
 def _weights(units: Sequence[Unit], articles: int) -> dict[str, float]:
@@ -180,6 +200,8 @@ def pair_score(a: Unit, b: Unit, weight: dict[str, float]) -> float:
         return overlap + (0.1 if anchored else 0.0)
     if anchored and overlap >= ANCHORED and (a.names & b.names or len(shared) >= MIN_SHARED):
         return overlap + 0.1
+    if a.figures & b.figures and a.names & b.names:  # "13 hours" of talks in Geneva, twice
+        return ANCHORED + 0.1
     return 0.0
 
 
@@ -347,15 +369,30 @@ def _merge(pairs: list[tuple[float, str, str]], lookup: dict[str, Unit]) -> list
     )
 
 
-def representative(group: Sequence[Unit], weight: dict[str, float]) -> Unit:
-    """The member that says most of what the others say (shared weight with them), then the
-    shortest: the sentence that states the group.
+def representative(group: Sequence[Unit], alignment: Alignment, hub: bool = True) -> Unit:
+    """The sentence that states the group.
+
+    With `hub` (the consensus list): the member the others align with most strongly (the
+    sum of its pair scores within the group: the hub, not a member that joined through one
+    neighbour). Then, and alone without `hub` (the overview, which reads as prose and gains
+    from the fuller sentence): the member that says most of what the others say (shared
+    weight with them); then the shortest.
     """
+    weight, pairs = alignment.weight, alignment.pairs
     uses = Counter(w for v in group for w in v.predicate)  # linear in the group's size
 
-    def central(u: Unit) -> tuple[float, int, str]:
+    def central(u: Unit) -> tuple[float, float, int, str]:
+        linked = (
+            math.fsum(
+                pairs.get((u.sentence_id, v.sentence_id), 0.0)
+                + pairs.get((v.sentence_id, u.sentence_id), 0.0)
+                for v in group
+            )
+            if hub
+            else 0.0
+        )
         shared = math.fsum(weight.get(w, 0.0) * (uses[w] - 1) for w in u.predicate)
-        return (-shared, len(u.text), u.text)
+        return (-round(linked, 9), -shared, len(u.text), u.text)
 
     return min(group, key=central)
 
@@ -371,11 +408,11 @@ def consensus_of(alignment: Alignment, limit: int = CONSENSUS_LIMIT) -> list[Con
         key=lambda g: (
             -len({u.article_id for u in g}),
             sum(u.index for u in g) / len(g),
-            representative(g, alignment.weight).text,
+            representative(g, alignment).text,
         ),
     )
     for group in ranked:
-        rep = representative(group, alignment.weight)
+        rep = representative(group, alignment)
         if any(same_claim(c.claim, rep.text) for c in chosen):
             continue
         ordered = sorted(group, key=lambda u: _article_number(u.article_id))
@@ -404,7 +441,7 @@ def aligned_groups(alignment: Alignment) -> list[AlignedGroup]:
     for group in alignment.groups:
         if len({u.article_id for u in group}) < 2:
             continue
-        rep = representative(group, alignment.weight)
+        rep = representative(group, alignment)
         ordered = sorted(group, key=lambda u: _article_number(u.article_id))
         out.append(
             AlignedGroup(

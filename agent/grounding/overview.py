@@ -32,7 +32,7 @@ from .align import Alignment, representative
 Length = Literal["short", "medium", "long"]
 # Word budgets; medium is near the length of the benchmark clusters' human references.
 WORDS: dict[str, int] = {"short": 90, "medium": 210, "long": 330}
-LEAD_BONUS = (0.9, 0.6, 0.4)
+LEAD_BONUS = (1.2, 0.8, 0.5)
 SOURCE_WEIGHT = 0.8  # value of each source beyond the first
 REPEAT = 0.5  # similarity at which a candidate repeats a chosen sentence
 MAX_SENTENCE_WORDS = 80  # longer "sentences" are usually run-on page furniture
@@ -82,7 +82,7 @@ def code_overview(
         sources = len({u.article_id for u in group})
         if sources < 2:
             continue
-        rep = representative(group, alignment.weight) if alignment else group[0]
+        rep = representative(group, alignment, hub=False) if alignment else group[0]
         first = min(u.index for u in group)
         bonus = LEAD_BONUS[first] if first < len(LEAD_BONUS) else 0.0
         offer(
