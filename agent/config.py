@@ -121,7 +121,9 @@ class Settings(BaseSettings):
         description="API key for the openai backend (never printed).",
     )
     timeout: float = Field(default=120.0, gt=0, description="Seconds per HTTP request.")
-    concurrency: int = Field(default=4, gt=0, description="Parallel model calls.")
+    concurrency: int = Field(
+        default=10, gt=0, description="Parallel model calls (the synthesis call among them)."
+    )
     max_reasks: int = Field(default=2, ge=0, description="Re-asks after an invalid reply.")
     max_cost: float | None = Field(
         default=None,

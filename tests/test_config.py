@@ -33,7 +33,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_precedence_argument_env_file_default(monkeypatch, tmp_path):
-    assert Settings().concurrency == 4  # default
+    assert Settings().concurrency == 10  # default
     write(tmp_path / "newsbrief.toml", "concurrency = 3\nmax_cost = 0.25\n")
     assert Settings().concurrency == 3  # ./newsbrief.toml beats the default
     monkeypatch.setenv("NEWSBRIEF_CONCURRENCY", "5")

@@ -48,7 +48,7 @@ def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     run.add_argument(
         "--calls-per-story",
         type=int,
-        help="model calls in flight per story (default 4): at most concurrency x this in all",
+        help="model calls in flight per story (default 10): at most concurrency x this in all",
     )
     run.add_argument(
         "--max-cost", type=float, help="batch budget in USD: start no story once spent"

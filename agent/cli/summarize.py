@@ -78,7 +78,7 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--concurrency",
         type=int,
-        help="parallel model calls (default 4; the local model runs one at a time)",
+        help="parallel model calls (default 10; the local model runs one at a time)",
     )
     run.add_argument("--max-reasks", type=int, help="re-asks after an invalid reply (default 2)")
     run.add_argument(

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from pydantic import BaseModel
+
 from ..extract.dates import extract_events
 from ..extract.figures import extract_figures
 from ..extract.quotes import extract_quotes
@@ -56,6 +58,7 @@ HEADLINE_CHARS = 160
 
 D = TypeVar("D")  # a model draft item
 T = TypeVar("T")  # the verified output item
+_Item = TypeVar("_Item", bound=BaseModel)
 
 
 # --------------------------------------------------------------------------- headline and summary
@@ -293,32 +296,39 @@ def extractive_brief(
     )
 
 
+def _copies(items: Sequence[_Item]) -> list[_Item]:
+    return [item.model_copy(deep=True) for item in items]
+
+
 def finalize_article(
     article: Article,
     draft: ArticleDraft | None,
     error: ModelError | None = None,
     flags: Sequence[str] = (),
+    code: ArticleBrief | None = None,
 ) -> ArticleBrief:
     """Check a model draft against the article and merge it with code extraction.
 
     Without a draft (the model failed) the brief is extractive, with `error` carried.
+    `code`: the article's `extractive_brief`, when the run made it already (its quotes,
+    figures and events are copied, not extracted again).
     """
     if draft is None:
-        return extractive_brief(article, error, flags)
+        if code is None:
+            return extractive_brief(article, error, flags)
+        return code.model_copy(update={"error": error, "flags": list(flags)}, deep=True)
     ledger = Ledger()
-    code_quotes = extract_quotes(article)
+    code_quotes = _copies(code.quotes) if code else extract_quotes(article)
     evidence = Evidence([article], speakers_in(code_quotes))
     headline, headline_origin = _headline(article, draft, ledger, evidence)
     summary, summary_origin = _summary(article, draft, ledger, evidence)
     key_points = _key_points(article, draft, ledger, evidence)
     quotes = _merge_checked(article, "quotes", draft.quotes, code_quotes, ledger, check_quote)
     entities = check_entities(article, draft, quotes, ledger)
-    figures = _merge_checked(
-        article, "figures", draft.figures, extract_figures(article), ledger, check_figure
-    )
-    events = _merge_checked(
-        article, "events", draft.events, extract_events(article), ledger, check_event
-    )
+    code_figures = _copies(code.figures) if code else extract_figures(article)
+    figures = _merge_checked(article, "figures", draft.figures, code_figures, ledger, check_figure)
+    code_events = _copies(code.events) if code else extract_events(article)
+    events = _merge_checked(article, "events", draft.events, code_events, ledger, check_event)
     return _brief(
         article,
         error,

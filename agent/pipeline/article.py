@@ -21,6 +21,7 @@ from ..prompts.loader import load_prompt
 from ..schemas import (
     SENTENCE_ID_PATTERN,
     Article,
+    ArticleBrief,
     ArticleDraft,
     CallRecord,
     ModelError,
@@ -413,6 +414,7 @@ class Job:
     view: Article  # as verified: suspected injections blanked (see agent.injection)
     suspects: dict[str, str]
     flags: list[str]
+    code: ArticleBrief | None = None  # code's brief of `view`, once the run made it
 
 
 def make_job(article: Article, flags: list[str]) -> Job:
@@ -432,12 +434,16 @@ def process_article(
 ) -> ArticleResult:
     warnings = [injection.warning(job.article, job.suspects)] if job.suspects else []
     if backend is None:
-        return ArticleResult(finalize_article(job.view, None, None, job.flags), [], warnings)
+        return ArticleResult(
+            finalize_article(job.view, None, None, job.flags, job.code), [], warnings
+        )
     if budget.exhausted:
         error = ModelError(
             kind="budget", message="not sent: the run's budget was used up", attempts=0
         )
-        return ArticleResult(finalize_article(job.view, None, error, job.flags), [], warnings)
+        return ArticleResult(
+            finalize_article(job.view, None, error, job.flags, job.code), [], warnings
+        )
     try:
         outcome = extract_article(
             backend,
@@ -456,7 +462,9 @@ def process_article(
         outcome = ExtractionOutcome(draft=None, error=budget_error(exc), calls=[])
     finally:
         budget.release()
-    brief = finalize_article(job.view, outcome.draft, outcome.error, [*job.flags, *outcome.flags])
+    brief = finalize_article(
+        job.view, outcome.draft, outcome.error, [*job.flags, *outcome.flags], job.code
+    )
     if job.suspects:
         brief = injection.drop_echoes(brief, job.article, job.view, job.suspects)
     return ArticleResult(brief, outcome.calls, [*warnings, *outcome.warnings])

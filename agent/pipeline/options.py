@@ -14,7 +14,7 @@ ProgressFn = Callable[[str, dict[str, Any]], None]
 
 @dataclass
 class RunOptions:
-    concurrency: int = 4
+    concurrency: int = 10
     max_reasks: int = 2
     article_max_tokens: int = 700
     synthesis_max_tokens: int = 700

@@ -42,8 +42,8 @@ from .budget import Budget, check_priced
 from .calls import CallGate, call_record
 from .options import ArticleResult, RunOptions
 from .rundir import RunDir
-from .synthesis import SynthesisOutcome, synthesize
-from .workers import in_threads
+from .synthesis import Drafted, draft_synthesis, synthesize, uses_briefs
+from .workers import Beside, in_threads
 
 log = logging.getLogger("newsbrief.run")
 
@@ -85,7 +85,7 @@ def _not_sent(job: Job, refused: str) -> ArticleResult:
     """A code-only brief for an article not sent because the endpoint refused the API key."""
     error = ModelError(kind="auth", message=f"not sent: {refused}", attempts=0)
     warnings = [injection.warning(job.article, job.suspects)] if job.suspects else []
-    return ArticleResult(finalize_article(job.view, None, error, job.flags), [], warnings)
+    return ArticleResult(finalize_article(job.view, None, error, job.flags, job.code), [], warnings)
 
 
 def _duplicates(articles: list[Article]) -> tuple[dict[str, str], list[str]]:
@@ -151,20 +151,48 @@ def _summarize(
         else:
             todo.append(job)
     _notify(options, "start", total=len(articles), resumed=len(articles) - len(todo))
+    originals = [j for j in jobs if j.article.id not in dup_of]
+    views = [j.view for j in originals]
+    version = options.prompt_versions.get("synthesis")
+    from_code = backend is not None and len(originals) >= 2 and not uses_briefs(version)
+    code: list[ArticleBrief] = []
+    for job in originals if from_code else ():
+        job.code = finalize_article(job.view, None, None, job.flags)  # the synthesis shows these
+        code.append(job.code)
+    # The request rests on code's briefs alone, so it goes out beside the article calls when
+    # the backend takes parallel calls, a slot is free for it (every article call has its
+    # own), and no budget asks the articles to go first.
+    early = (
+        Beside(lambda: _draft(code, views, backend, options, budget, modes), "newsbrief-synthesis")
+        if from_code
+        and backend is not None
+        and backend.concurrency_safe
+        and len(todo) < options.concurrency
+        and not budget.limited
+        else None
+    )
     results.update(_run_articles(todo, backend, options, budget, run_dir, modes))
+    drafted = early.result() if early is not None else None
     briefs = [results[a.id].brief for a in articles]
-    unique = [(results[j.article.id].brief, j.view) for j in jobs if j.article.id not in dup_of]
+    unique = [results[j.article.id].brief for j in originals]
     _notify(options, "synthesis_start")
     refused = gate.refused if gate is not None else None
-    synthesis = _synthesis(unique, None if refused else backend, options, budget, modes)
-    if refused and synthesis.error is None and len(unique) >= 2:
-        synthesis.error = ModelError(
-            kind="auth", message=f"synthesis not sent: {refused}", attempts=0
-        )
-    if backend is not None and budget.exhausted and synthesis.error is None:
-        synthesis.error = ModelError(
-            kind="budget", message="synthesis not sent: the budget was used up", attempts=0
-        )
+    if drafted is None and backend is not None and len(unique) >= 2:
+        if refused:
+            drafted = Drafted(
+                error=ModelError(kind="auth", message=f"synthesis not sent: {refused}", attempts=0)
+            )
+        elif budget.exhausted:
+            drafted = Drafted(
+                error=ModelError(
+                    kind="budget", message="synthesis not sent: the budget was used up", attempts=0
+                )
+            )
+        else:
+            drafted = _draft(code if from_code else unique, views, backend, options, budget, modes)
+    synthesis = synthesize(
+        None, unique, views, overview_length=options.overview_length, drafted=drafted
+    )
     refused = gate.refused if gate is not None else None  # the synthesis may be the first
     if refused:
         line = _refusal_line(refused, briefs, synthesis.error)
@@ -213,17 +241,18 @@ def _summarize(
     return brief
 
 
-def _synthesis(
-    unique: list[tuple[ArticleBrief, Article]],
-    backend: Backend | None,
+def _draft(
+    briefs: list[ArticleBrief],
+    views: list[Article],
+    backend: Backend,
     options: RunOptions,
     budget: Budget,
     modes: ModeState | None,
-) -> SynthesisOutcome:
-    briefs, views = [b for b, _ in unique], [a for _, a in unique]
+) -> Drafted:
+    """The synthesis model call under the run's budget; a refusal by the budget is its error."""
     try:
-        return synthesize(
-            None if budget.exhausted else backend,
+        return draft_synthesis(
+            backend,
             briefs,
             views,
             max_tokens=options.synthesis_max_tokens,
@@ -233,19 +262,17 @@ def _synthesis(
             after_call=budget.after_call,
             pricing=options.pricing,
             modes=modes,
-            overview_length=options.overview_length,
         )
     except BudgetExceeded as exc:
-        synthesis = synthesize(None, briefs, views)
-        synthesis.error = budget_error(exc)
+        drafted = Drafted(error=budget_error(exc))
         partial = exc.partial if isinstance(exc.partial, StructuredResult) else None
         if partial is not None and partial.attempts:  # requests sent before the refusal count
             version = options.prompt_versions.get("synthesis") or load_prompt("synthesis").version
-            synthesis.calls.append(call_record("synthesis", f"synthesis/{version}", partial))
-            synthesis.error = synthesis.error.model_copy(
+            drafted.calls.append(call_record("synthesis", f"synthesis/{version}", partial))
+            drafted.error = budget_error(exc).model_copy(
                 update={"attempts": partial.attempts, "usage": partial.usage}
             )
-        return synthesis
+        return drafted
     finally:
         budget.release()
 

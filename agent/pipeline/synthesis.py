@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grounding.align import align_story, aligned_groups, consensus_of, undisputed
+from ..grounding.align import Alignment, align_story, aligned_groups, consensus_of, undisputed
+from ..grounding.article import extractive_brief
 from ..grounding.claims import claim_conflicts
 from ..grounding.compose import compose_story_text
 from ..grounding.conflicts import numeric_conflicts
@@ -274,6 +275,83 @@ def _episode_key(episode: Episode) -> tuple[int, str]:
     return (0, episode.start.isoformat()) if episode.start else (1, episode.label)
 
 
+@dataclass
+class Drafted:
+    """The synthesis model call's outcome, before code checks it."""
+
+    draft: SynthesisDraft | None = None
+    error: ModelError | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def uses_briefs(prompt_version: str | None) -> bool:
+    """True for a synthesis prompt that shows the model's article briefs (v1): it must wait
+    for the article calls. The current prompt rests on code's structure alone.
+    """
+    return "briefs" in load_prompt("synthesis", prompt_version).placeholders
+
+
+def _cross_source(
+    briefs: list[ArticleBrief], articles: list[Article]
+) -> tuple[list[Conflict], list, list[Episode], Alignment]:
+    """Code's cross-source structure: candidate conflicts, timeline, episodes, alignment."""
+    numeric = numeric_conflicts(briefs, articles)
+    timeline, episodes = build_timeline(briefs, articles)
+    episode_of = {a: e.id for e in episodes for a in e.article_ids}
+    alignment = align_story(articles, briefs, episode_of)
+    candidates: list[Conflict] = list(numeric) + claim_conflicts(alignment, articles)
+    return candidates, timeline, episodes, alignment
+
+
+def draft_synthesis(
+    backend: Backend,
+    briefs: list[ArticleBrief],
+    articles: list[Article],
+    *,
+    max_tokens: int = 900,
+    max_reasks: int = 2,
+    prompt_version: str | None = None,
+    before_call: Callable[[Request], None] | None = None,
+    after_call: Callable[..., None] | None = None,
+    pricing: dict[str, Any] | None = None,
+    modes: ModeState | None = None,
+) -> Drafted:
+    """The synthesis model call. With the current prompt, `briefs` are code's briefs of the
+    articles (`extractive_brief`): the request is code's structure (the articles' headlines,
+    aligned groups and candidate conflicts), so it does not wait for the article calls and
+    is the same request whichever order the calls run in. With v1, `briefs` are the
+    verified briefs the prompt digests.
+    """
+    candidates, _, _, alignment = _cross_source(briefs, articles)
+    schema = with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs])
+    groups = consensus_of(alignment, limit=GROUP_DETAIL[0][0])
+    messages, shortened = fitted_messages(
+        briefs, candidates, prompt_version, backend, max_tokens, schema, groups
+    )
+    result = complete_structured(
+        backend,
+        messages,
+        SynthesisDraft,
+        max_tokens=max_tokens,
+        max_reasks=max_reasks,
+        before_call=before_call,
+        after_call=after_call,
+        pricing=pricing,
+        schema=schema,
+        modes=modes,
+        guide=compact_guide(SynthesisDraft),
+        prepare=unlabel,
+    )
+    version = prompt_version or load_prompt("synthesis").version
+    return Drafted(
+        draft=result.value,  # type: ignore[arg-type]
+        error=result.error,
+        calls=[call_record("synthesis", f"synthesis/{version}", result)],
+        warnings=([shortened] if shortened else []) + [f"synthesis: {w}" for w in result.warnings],
+    )
+
+
 def synthesize(
     backend: Backend | None,
     briefs: list[ArticleBrief],
@@ -287,50 +365,40 @@ def synthesize(
     pricing: dict[str, Any] | None = None,
     modes: ModeState | None = None,
     overview_length: Length = "medium",
+    code_briefs: list[ArticleBrief] | None = None,
+    drafted: Drafted | None = None,
 ) -> SynthesisOutcome:
-    """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks."""
-    numeric = numeric_conflicts(briefs, articles)
-    timeline, episodes = build_timeline(briefs, articles)
+    """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks.
+
+    `drafted`: the model call already made (`draft_synthesis`, run beside the article calls);
+    otherwise it is made here, from `code_briefs` (code's briefs of the articles, made when
+    not given) or, with the v1 prompt, from `briefs`.
+    """
+    candidates, timeline, episodes, alignment = _cross_source(briefs, articles)
     episode_of = {a: e.id for e in episodes for a in e.article_ids}
-    alignment = align_story(articles, briefs, episode_of)
-    candidates: list[Conflict] = list(numeric) + claim_conflicts(alignment, articles)
-    warnings: list[str] = []
-    calls: list[CallRecord] = []
-    draft: SynthesisDraft | None = None
-    error: ModelError | None = None
-    if backend is not None and len(briefs) >= 2:
-        schema = with_id_enums(
-            SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs]
+    if drafted is None and backend is not None and len(briefs) >= 2:
+        shown = (
+            briefs
+            if uses_briefs(prompt_version)
+            else code_briefs or [extractive_brief(a) for a in articles]
         )
-        groups = consensus_of(alignment, limit=GROUP_DETAIL[0][0])
-        messages, shortened = fitted_messages(
-            briefs, candidates, prompt_version, backend, max_tokens, schema, groups
-        )
-        warnings.extend([shortened] if shortened else [])
-        result = complete_structured(
+        drafted = draft_synthesis(
             backend,
-            messages,
-            SynthesisDraft,
+            shown,
+            articles,
             max_tokens=max_tokens,
             max_reasks=max_reasks,
+            prompt_version=prompt_version,
             before_call=before_call,
             after_call=after_call,
             pricing=pricing,
-            schema=schema,
             modes=modes,
-            guide=compact_guide(SynthesisDraft),
-            prepare=unlabel,
         )
-        calls.append(
-            call_record(
-                "synthesis",
-                f"synthesis/{prompt_version or load_prompt('synthesis').version}",
-                result,
-            )
-        )
-        warnings.extend(f"synthesis: {w}" for w in result.warnings)
-        draft, error = result.value, result.error  # type: ignore[assignment]
-    elif len(briefs) < 2:
+    drafted = drafted or Drafted()
+    draft, error = drafted.draft, drafted.error
+    calls: list[CallRecord] = list(drafted.calls)
+    warnings: list[str] = list(drafted.warnings)
+    if len(briefs) < 2:
         warnings.append("only one article: no consensus or conflicts can be established")
     consensus: list[ConsensusClaim] = []
     conflicts: list[Conflict] = list(candidates)

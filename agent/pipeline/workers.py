@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 J = TypeVar("J")  # a job
 R = TypeVar("R")  # its result
@@ -58,3 +58,28 @@ def next_done(done: queue.SimpleQueue) -> tuple[J, R | BaseException]:
             return done.get(timeout=0.2)
         except queue.Empty:
             continue
+
+
+class Beside(Generic[R]):
+    """`work()` in a daemon thread beside the caller's own work (the synthesis call beside
+    the article calls). `result()` waits in short slices, so Ctrl-C is seen at once, and
+    raises what `work` raised; on Ctrl-C the call in flight is abandoned, not waited for.
+    """
+
+    def __init__(self, work: Callable[[], R], name: str = "newsbrief-beside") -> None:
+        self._done: queue.SimpleQueue[tuple[bool, R | BaseException]] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                self._done.put((True, work()))
+            except BaseException as exc:  # handed to the thread that asks for the result
+                self._done.put((False, exc))
+
+        threading.Thread(target=run, name=name, daemon=True).start()
+
+    def result(self) -> R:
+        ok: bool
+        ok, outcome = next_done(self._done)
+        if not ok:
+            raise outcome  # type: ignore[misc]
+        return outcome  # type: ignore[return-value]
