@@ -14,7 +14,8 @@ from agent.api import load_articles
 from agent.grounding.article import finalize_article
 from agent.grounding.compose import compose_story_text
 from agent.schemas import ArticleDraft, SynthesisDraft
-from agent.text.match import fold
+from agent.text.match import content_words, coverage, fold
+from agent.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLIES = json.loads((ROOT / "tests" / "fixtures" / "seeds_recorded_replies.json").read_text())
@@ -155,13 +156,44 @@ def test_instructions_on_how_to_end_a_summary_are_injection(text: str, suspect: 
 
 
 def test_a_supported_new_model_sentence_is_added_to_the_leads_as_model_text(articles) -> None:
-    deep = articles[1].sentences[-3].text  # a source sentence far from every lead
+    leads = compose_story_text(None, None, articles).overview
+    # a source sentence far from every lead: most of its content words are in none of them
+    deep = next(
+        s.text
+        for s in reversed(articles[1].sentences)
+        if len(content_words(s.text)) >= 5 and coverage(s.text, [leads]) < 0.5
+    )
     text = compose_story_text(
         "Russia proposes joint air strikes with the US in Syria", deep, articles
     )
     assert text.overview.endswith(deep.strip()) and text.overview_origin == "model"
-    leads = compose_story_text(None, None, articles).overview
     assert (
         text.overview.startswith(leads)
         and compose_story_text(None, None, articles).overview_origin == "code"
     )
+
+
+def test_a_model_sentence_that_restates_part_of_a_lead_is_not_added(articles) -> None:
+    leads = compose_story_text(None, None, articles).overview
+    # words of one long lead sentence, as a short sentence: supported, and not new
+    lead = max(split_sentences(leads), key=len)
+    short = " ".join(lead.rstrip(".").split()[:12]) + "."
+    assert coverage(short, [leads]) >= 0.5
+    text = compose_story_text(
+        "Russia proposes joint air strikes with the US in Syria", short, articles
+    )
+    assert text.overview == leads and text.overview_origin == "code"
+
+
+def test_a_model_sentence_that_is_a_piece_or_points_back_is_not_added(articles) -> None:
+    leads = compose_story_text(None, None, articles).overview
+    deep = next(
+        s.text
+        for s in reversed(articles[1].sentences)
+        if len(content_words(s.text)) >= 5 and coverage(s.text, [leads]) < 0.5
+    )
+    headline = "Russia proposes joint air strikes with the US in Syria"
+    assert compose_story_text(headline, deep, articles).overview_origin == "model"
+    for piece in (deep[0].lower() + deep[1:], "That is what " + deep[0].lower() + deep[1:]):
+        text = compose_story_text(headline, piece, articles)
+        assert text.overview == leads and text.overview_origin == "code", piece

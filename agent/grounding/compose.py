@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..schemas import Article, Origin
-from ..text.match import fold, similarity
+from ..text.match import coverage, fold
 from ..text.sentences import is_degenerate, lead_sentences, split_sentences
 from .check import evidence_of, speakers_of
 from .verifier import THRESHOLDS, Doc, Verdict, verify_claim
@@ -28,7 +28,7 @@ __all__ = [
     "source_headline",
 ]
 
-NOVEL = 0.5  # content-word similarity under which a model sentence says something new
+NOVEL = 0.5  # share of a model sentence's content words already said, under which it is new
 MAX_ADDED = 2  # model sentences added to the sources' lead in a summary or the overview
 DRAFT_HEADLINE_CHARS = 120  # the drafts' max_length: a model headline this long was cut
 HEADLINE_MIN_WORDS = 4
@@ -138,16 +138,33 @@ def compose_text(
     return composed
 
 
+# A sentence opening on a word that points back to one before it: added on its own after
+# other sentences, it would point at the wrong one or at nothing.
+_DANGLING = re.compile(
+    r"[\"'\u201c\u2018]?(?:that|this|these|those|it|he|she|they|his|her|their|its|such)\b", re.I
+)
+
+
+_SENTENCE_START = re.compile(r"[\"'\u201c\u2018(]?[A-Z0-9\u00c0-\u00de]")
+
+
 def novel_sentences(composed: Composed, lead: str) -> list[str]:
     """The model's stated sentences of `composed` that say something `lead` (source text)
-    does not, at most `MAX_ADDED`: what the model adds beside the sources' own opening.
+    does not, at most `MAX_ADDED`: what the model adds beside the sources' own opening. New
+    means most of its content words are in no sentence before it: a short sentence that
+    restates part of a long one is not new, however little of the long one it repeats. A
+    sentence that opens by pointing back ("That is what...", "He said...") or in lower case
+    (a piece of a sentence) is not added.
     """
     leads = split_sentences(lead)
     out: list[str] = []
     for text, origin in composed.parts:
         if origin != "model" or len(out) >= MAX_ADDED:
             continue
-        if all(similarity(text, other) < NOVEL for other in [*leads, *out]):
+        if _DANGLING.match(text) or not _SENTENCE_START.match(text):
+            continue  # "That is what we hoped" leans on a sentence the reader lacks; "the
+            # truce, agreed ..." is a piece of one
+        if coverage(text, [*leads, *out]) < NOVEL:  # half its content words are new
             out.append(text)
     return out
 
