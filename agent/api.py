@@ -215,17 +215,23 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
 
 
 def run_pipeline(
-    articles: list[Article] | Loaded, settings: Settings, on_progress: ProgressFn | None = None
+    articles: list[Article] | Loaded,
+    settings: Settings,
+    on_progress: ProgressFn | None = None,
+    call_slots: threading.Semaphore | None = None,
 ) -> StoryBrief:
     """Run the pipeline on loaded articles with a shared backend (what CLI, API and MCP call).
 
     Given a `Loaded` (from `load_story`), its failed inputs go into the brief's run metadata.
+    `call_slots`: a semaphore shared by concurrent runs, at most its value model calls in
+    flight across them (a batch's global limit).
     """
     from .ingest.gather import Loaded
     from .pipeline.run import summarize_articles
 
     loaded = articles if isinstance(articles, Loaded) else Loaded(articles=list(articles))
     options = settings.run_options(on_progress)
+    options.call_slots = call_slots
     backend, lock = shared_backend(settings)
     with _exclusive(backend, lock):
         return summarize_articles(loaded.articles, backend, options, loaded.failures)
@@ -236,6 +242,7 @@ def summarize(
     settings: Settings | None = None,
     *,
     on_progress: ProgressFn | None = None,
+    call_slots: threading.Semaphore | None = None,
     **overrides: Any,
 ) -> StoryBrief:
     """Summarise several articles of one story into a StoryBrief.
@@ -250,7 +257,7 @@ def summarize(
     failures do not raise, they are recorded in the brief.
     """
     resolved = resolve_settings(settings, overrides)
-    return run_pipeline(load_story(articles, resolved), resolved, on_progress)
+    return run_pipeline(load_story(articles, resolved), resolved, on_progress, call_slots)
 
 
 def summarize_article(
@@ -295,10 +302,13 @@ async def asummarize(
     settings: Settings | None = None,
     *,
     on_progress: ProgressFn | None = None,
+    call_slots: threading.Semaphore | None = None,
     **overrides: Any,
 ) -> StoryBrief:
     """`summarize` run in a worker thread, for async code."""
-    call = partial(summarize, articles, settings, on_progress=on_progress, **overrides)
+    call = partial(
+        summarize, articles, settings, on_progress=on_progress, call_slots=call_slots, **overrides
+    )
     return await anyio.to_thread.run_sync(call)
 
 

@@ -163,3 +163,51 @@ def test_faults_over_http_every_story_ends_ok_or_typed_and_resume_sends_nothing_
         assert f"terminal in {town}" not in prompts
     final = records(out)
     assert sorted(r["id"] for r in final) == sorted(ids) and len(final) == 5
+
+
+def test_max_calls_bounds_the_calls_in_flight_across_stories(tmp_path: Path) -> None:
+    """Six stories in flight, three calls each at once, but at most four calls at the
+    server at any moment; every story still ends ok."""
+    ids = write_batch(tmp_path / "in.jsonl", 6)
+    out = tmp_path / "briefs.jsonl"
+    hold = {"kind": "hang", "seconds": 0.3}  # each reply waits, so calls pile up if allowed
+    with FaultServer(lambda body, n: hold, text_length=24) as server:
+        settings = Settings(
+            backend="openai",
+            base_url=server.base_url,
+            api_key="sk-test-batch",
+            model="fault-model",
+            concurrency=3,
+        )
+        summary = run_batch(
+            tmp_path / "in.jsonl",
+            settings=settings,
+            out=out,
+            concurrency=6,
+            max_calls=4,
+            progress=None,
+        )
+        assert server.peak_in_flight == 4  # full, never over
+    assert summary.done == 6 and sorted(r["id"] for r in records(out)) == sorted(ids)
+    assert all(r["status"] == "ok" for r in records(out))
+
+
+def test_without_max_calls_the_same_batch_has_more_in_flight(tmp_path: Path) -> None:
+    write_batch(tmp_path / "in.jsonl", 6)
+    hold = {"kind": "hang", "seconds": 0.3}
+    with FaultServer(lambda body, n: hold, text_length=24) as server:
+        settings = Settings(
+            backend="openai",
+            base_url=server.base_url,
+            api_key="sk-test-batch",
+            model="fault-model",
+            concurrency=3,
+        )
+        run_batch(
+            tmp_path / "in.jsonl",
+            settings=settings,
+            out=tmp_path / "b.jsonl",
+            concurrency=6,
+            progress=None,
+        )
+        assert server.peak_in_flight > 4

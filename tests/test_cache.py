@@ -252,6 +252,49 @@ def test_size_limit_evicts_least_recently_used(tmp_path: Path) -> None:
     assert inner.calls == calls + 1
 
 
+def _sizes(path: Path) -> tuple[int, int]:
+    """(the running total the cache keeps, the sum of its rows' sizes)."""
+    with sqlite3.connect(path / CACHE_FILE) as conn:
+        kept = conn.execute("select bytes from cache_size").fetchone()[0]
+        return kept, conn.execute("select coalesce(sum(size), 0) from responses").fetchone()[0]
+
+
+def test_the_running_total_follows_writes_rewrites_and_evictions(tmp_path: Path) -> None:
+    replies = iter(["x" * 2000, "y" * 3000, "z" * 1000] * 10)
+
+    def reply(request: Request) -> Completion:
+        return Completion(text=next(replies), finish_reason="stop")
+
+    cached = CachedBackend(CountingBackend(reply=reply), tmp_path, max_mb=9000 / 2**20)
+    for name in ("a", "b", "c", "d", "e"):
+        cached.complete(req(name))
+        kept, summed = _sizes(tmp_path)
+        assert kept == summed and 0 < kept <= 9000
+    assert cached.evicted >= 1
+    with sqlite3.connect(tmp_path / CACHE_FILE) as conn:  # a row written again, another size
+        conn.execute(
+            "update responses set size = size + 7 where rowid = (select min(rowid) from responses)"
+        )
+    kept, summed = _sizes(tmp_path)
+    assert kept == summed
+
+
+def test_a_cache_of_the_first_layout_gets_its_total(tmp_path: Path) -> None:
+    cached = CachedBackend(CountingBackend(), tmp_path)
+    for name in ("a", "b"):
+        cached.complete(req(name))
+    cached.close()
+    with sqlite3.connect(tmp_path / CACHE_FILE) as conn:  # as layout 1 left it
+        conn.executescript(
+            "drop trigger responses_added; drop trigger responses_removed;"
+            " drop trigger responses_resized; drop table cache_size; pragma user_version = 1;"
+        )
+    again = CachedBackend(CountingBackend(), tmp_path)
+    again.complete(req("c"))
+    kept, summed = _sizes(tmp_path)
+    assert kept == summed and again.stored == 1
+
+
 def test_reply_larger_than_the_limit_is_not_stored(tmp_path: Path) -> None:
     inner = CountingBackend(reply=lambda r: Completion(text="y" * 5000, finish_reason="stop"))
     cached = CachedBackend(inner, tmp_path, max_mb=1000 / 2**20)

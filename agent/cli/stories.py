@@ -51,6 +51,12 @@ def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
         help="model calls in flight per story (default 10): at most concurrency x this in all",
     )
     run.add_argument(
+        "--max-calls",
+        type=int,
+        metavar="N",
+        help="model calls in flight across all stories (default: concurrency x calls per story)",
+    )
+    run.add_argument(
         "--max-cost", type=float, help="batch budget in USD: start no story once spent"
     )
     run.add_argument(
@@ -188,6 +194,8 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise InputError("--concurrency must be at least 1")
     if args.calls_per_story is not None and args.calls_per_story < 1:
         raise InputError("--calls-per-story must be at least 1")
+    if args.max_calls is not None and args.max_calls < 1:
+        raise InputError("--max-calls must be at least 1")
 
 
 def _exit_code(summary: Any) -> int:
@@ -207,6 +215,7 @@ def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "max_cost": args.max_cost,
         "max_tokens": args.max_tokens,
         "progress": None if args.quiet else sys.stderr,
+        "max_calls": args.max_calls,
     }
 
 
@@ -226,6 +235,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         kwargs = _batch_kwargs(args)
         kwargs.pop("concurrency")  # a batch has no calls in flight to limit
+        kwargs.pop("max_calls")
         summary = run_batch_api(args.input, **kwargs, **given)
     elif given:
         raise InputError("--batch-poll, --batch-timeout and --batch-reasks need --batch-api")

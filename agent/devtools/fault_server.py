@@ -31,7 +31,8 @@ minLength, so a bare minimal instance may fail the caller's own model).
 Every request is kept in `requests` (method, path, headers without credentials, JSON body,
 arrival time `t` from time.monotonic(); for chat requests also the `step` kind answered, the
 HTTP `status` (0 for a dropped connection) and the `usage` the reply reported, None when it
-had none); `reported_usage()` sums that usage. The server stops by itself after
+had none); `reported_usage()` sums that usage. `in_flight` counts the chat requests being
+answered now and `peak_in_flight` the most ever answered at once. The server stops by itself after
 `max_requests` requests or `max_lifetime` seconds.
 
 It also speaks the Batch API (unless `batch_api=False`, which answers those routes 404 like
@@ -77,7 +78,8 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -197,6 +199,8 @@ class FaultServer:
             text_length  # plain strings of generated replies get at least this many characters
         )
         self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0  # chat requests being answered now
+        self.peak_in_flight = 0  # the most ever answered at once
         self.chat_count = 0
         self._queue = list(script) if isinstance(script, list) else []
         self._random = random.Random(seed)
@@ -280,6 +284,18 @@ class FaultServer:
             else:
                 step = self.default
         return {"kind": step} if isinstance(step, str) else dict(step)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count a chat request being answered: `in_flight` now, `peak_in_flight` ever."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def record(self, handler: BaseHTTPRequestHandler, body: Any) -> dict[str, Any]:
         """Keep the request (credentials left out); returns its entry for the answer to fill in."""
@@ -857,7 +873,8 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 )
             auth = self.headers.get("Authorization") or ""
             step = server.next_step(body)
-            status, payload, headers = answer(server, step, body, auth)
+            with server.answering():
+                status, payload, headers = answer(server, step, body, auth)
             entry.update(
                 step=str(step.get("kind", "ok")), status=status, usage=(payload or {}).get("usage")
             )

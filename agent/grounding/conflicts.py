@@ -10,6 +10,7 @@ conflict misleads, a missed one is only a gap.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -183,8 +184,8 @@ class KeyedFigure:
     topic: str
 
 
-def _unit_family(figure: Figure) -> str:
-    tokens = re.findall(r"[a-z]+|[%$\u20ac\u00a3]", f"{figure.unit} {figure.value_text}".lower())
+def _family_of(unit: str, value_text: str) -> str:
+    tokens = re.findall(r"[a-z]+|[%$\u20ac\u00a3]", f"{unit} {value_text}".lower())
     tokens = [t[:-1] if len(t) > 3 and t.endswith("s") else t for t in tokens]
     if "per" in tokens and "cent" in tokens:
         return "percent"
@@ -254,25 +255,35 @@ def _fig_key(
     figure: Figure, sentence: str | None, broad_places: set[str]
 ) -> tuple[tuple, str] | None:
     """A hashable description of what the figure counts and its scope, and a topic label."""
-    family = _unit_family(figure)
-    text, pos, at, masked = figure.counts, None, -1, figure.counts
+    return _key_of(figure.counts, figure.value_text, figure.unit, sentence, frozenset(broad_places))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_of(
+    counts: str, value_text: str, unit: str, sentence: str | None, broad_places: frozenset[str]
+) -> tuple[tuple, str] | None:
+    """`_fig_key` of the figure's fields, kept: a story's figures are keyed when the
+    synthesis request is made, again for the brief, and again to check the model's conflicts.
+    """
+    family = _family_of(unit, value_text)
+    text, pos, at, masked = counts, None, -1, counts
     if sentence:
-        at = _locate(sentence, figure.value_text)
+        at = _locate(sentence, value_text)
         if at >= 0:
             text, pos = _segment(sentence, at)
             # the value itself is not a scope marker ("13 hours of talks")
-            text = text[:pos] + " # " + text[pos + len(figure.value_text) :]
-            masked = sentence[:at] + " # " + sentence[at + len(figure.value_text) :]
+            text = text[:pos] + " # " + text[pos + len(value_text) :]
+            masked = sentence[:at] + " # " + sentence[at + len(value_text) :]
     measures: list[str] = []
     if family in ("count", "money"):
         measures = measures_in(text, pos)
         if not measures and at >= 0 and sentence:
             measures = measures_in(sentence, at)  # e.g. "..., including 160 children"
         if not measures:
-            measures = measures_in(figure.counts, None)
+            measures = measures_in(counts, None)
         if family == "money":
             measures = [m for m in measures if m == "cost"]
-    scope_text = f"{text} {figure.unit}" + ("" if pos is not None else f" {figure.counts}")
+    scope_text = f"{text} {unit}" + ("" if pos is not None else f" {counts}")
     population = sorted({p for p in map(_population, _words(scope_text)) if p})
     span = _span(masked) or _span(text, _SPAN_NEAR)
     places = sorted(
@@ -288,13 +299,13 @@ def _fig_key(
     else:
         # without a measure, only the same wording (two content words or more besides the
         # unit) says two figures count the same thing: "13 hours" of "marathon talks lasted"
-        unit_words = set(_words(figure.unit)) | {w.rstrip("s") for w in _words(figure.unit)}
-        words = _content(figure.counts) - unit_words - {w + "s" for w in unit_words} - {"#"}
+        unit_words = set(_words(unit)) | {w.rstrip("s") for w in _words(unit)}
+        words = _content(counts) - unit_words - {w + "s" for w in unit_words} - {"#"}
         words = {w for w in words if not w.isdigit() and w not in _NUMBER_WORDS}
         if len(words) < 2:
             return None
-        what = ("counts", figure.unit.lower(), frozenset(words))
-        label = figure.counts.strip() or figure.unit
+        what = ("counts", unit.lower(), frozenset(words))
+        label = counts.strip() or unit
     if places:
         label += " in " + ", ".join(places)
     if span:

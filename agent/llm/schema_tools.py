@@ -13,8 +13,12 @@
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import re
 from typing import Any
+
+from pydantic import BaseModel
 
 Schema = dict[str, Any]
 
@@ -62,13 +66,37 @@ def _walk(node: Any, fn) -> Any:
     return fn(out)
 
 
+@functools.lru_cache(maxsize=64)
+def _schema_text(model: type[BaseModel]) -> str:
+    return json.dumps(model.model_json_schema())
+
+
+def json_schema_of(model: type[BaseModel]) -> Schema:
+    """`model.model_json_schema()`, made once per model class (pydantic builds it anew on
+    every call, about 3 ms for the article draft); a fresh copy each time.
+    """
+    return json.loads(_schema_text(model))  # type: ignore[no-any-return]
+
+
 def strict_schema(schema: Schema) -> tuple[Schema, bool]:
     """Convert a pydantic schema for OpenAI strict mode; returns (schema, strict_ok).
 
     When the schema holds something strict mode cannot express (a free-form dict, say),
     the original schema is returned with `strict_ok=False` and the caller sends
-    `strict: false`.
+    `strict: false`. Kept by the schema's JSON text (every request of a run converts the
+    same few schemas); each answer is a fresh copy.
     """
+    text, ok = _strict_text(json.dumps(schema))
+    return json.loads(text), ok
+
+
+@functools.lru_cache(maxsize=256)
+def _strict_text(text: str) -> tuple[str, bool]:
+    schema, ok = _strict(json.loads(text))
+    return json.dumps(schema), ok
+
+
+def _strict(schema: Schema) -> tuple[Schema, bool]:
     ok = True
 
     def fix(node: Schema) -> Schema:
@@ -86,7 +114,7 @@ def strict_schema(schema: Schema) -> tuple[Schema, bool]:
             node["additionalProperties"] = False
         return node
 
-    converted = _walk(copy.deepcopy(schema), fix)
+    converted = _walk(schema, fix)  # a new schema: `fix` builds each node anew
     return (converted, True) if ok else (schema, False)
 
 
@@ -149,13 +177,19 @@ def grammar_schema(schema: Schema) -> Schema:
 
 
 def compact_schema(schema: Schema) -> Schema:
-    """The schema without titles (shorter to put in a prompt)."""
+    """The schema without titles (shorter to put in a prompt); kept as `strict_schema` is."""
+    return json.loads(_compact_text(json.dumps(schema)))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=256)
+def _compact_text(text: str) -> str:
+    schema = json.loads(text)
 
     def fix(node: Schema) -> Schema:
         node.pop("title", None)
         return node
 
-    return _walk(copy.deepcopy(schema), fix)
+    return json.dumps(_walk(schema, fix))
 
 
 # --------------------------------------------------------------------------- examples

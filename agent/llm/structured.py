@@ -48,7 +48,7 @@ from .base import (
 )
 from .pricing import PriceTable, call_cost
 from .salvage import salvage_truncated_object
-from .schema_tools import compact_schema, resolve
+from .schema_tools import compact_schema, json_schema_of, resolve
 
 REPLY_ECHO_CHARS = 1500  # how much of a bad reply is echoed back in a re-ask
 LAST_OUTPUT_CHARS = 2000  # how much of the last reply a ModelError keeps
@@ -422,7 +422,7 @@ def complete_structured(
     prompt showed back into full ones.
     """
     modes = modes if modes is not None else ModeState(backend.modes)
-    schema = schema or model_cls.model_json_schema()
+    schema = schema or json_schema_of(model_cls)
     run = _Run(StructuredResult(value=None, error=None), backend, pricing)
     conversation: list[dict[str, str]] | None = None  # set once a re-ask is under way
     refusals = 0

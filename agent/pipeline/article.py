@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import BudgetExceeded
 from ..grounding.article import finalize_article
 from ..llm.base import Backend, ModeState, Request
+from ..llm.schema_tools import json_schema_of
 from ..llm.structured import (
     complete_structured,
 )
@@ -202,7 +203,7 @@ def request_schema(
     ids = [s.id for s in sentences]
     if _short_ids(version):
         ids = [short_id(i) for i in ids]
-    return with_id_enums(ArticleDraft.model_json_schema(), ids, [article.id])
+    return with_id_enums(json_schema_of(ArticleDraft), ids, [article.id])
 
 
 def _overhead(
@@ -227,17 +228,13 @@ def _overhead(
         )[:MAX_HINTS]
     guide = count(compact_guide(ArticleDraft))  # added where the model would not know fields
     return (
-        count(text)
-        + sum(hints)
-        + guide
-        + 60
-        + reask_reserve(backend, ArticleDraft.model_json_schema())
+        count(text) + sum(hints) + guide + 60 + reask_reserve(backend, json_schema_of(ArticleDraft))
     )
 
 
 def _sentence_id_fields() -> int:
     """How many fields of the ArticleDraft schema hold sentence ids."""
-    return json.dumps(ArticleDraft.model_json_schema()).count(json.dumps(SENTENCE_ID_PATTERN))
+    return json.dumps(json_schema_of(ArticleDraft)).count(json.dumps(SENTENCE_ID_PATTERN))
 
 
 def plan_chunks(

@@ -120,12 +120,19 @@ class CallGate(Delegating):
     Lifetime: one run (the next run, with the same backend object, asks again).
     """
 
-    def __init__(self, inner: Backend):
+    def __init__(self, inner: Backend, slots: threading.Semaphore | None = None):
         super().__init__(inner)
         self.refused: str | None = None  # the first refusal, once there is one
         self._lock = threading.Lock()
+        self._slots = slots  # shared with other runs: a limit on the calls in flight
 
     def complete(self, request: Request) -> Completion:
+        if self._slots is None:
+            return self._complete(request)
+        with self._slots:
+            return self._complete(request)
+
+    def _complete(self, request: Request) -> Completion:
         if self.refused is not None:
             raise AuthError(f"not sent: {self.refused} (earlier in this run)", requests=0)
         try:

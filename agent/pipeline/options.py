@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ class RunOptions:
     on_progress: ProgressFn | None = None
     overview_length: Literal["short", "medium", "long"] = "medium"
     prompt_versions: dict[str, str] = field(default_factory=dict)
+    # shared by several runs (a batch's stories): at most its value model calls in flight
+    # across all of them, beside each run's own `concurrency`
+    call_slots: threading.Semaphore | None = None
 
 
 @dataclass

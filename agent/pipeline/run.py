@@ -128,7 +128,7 @@ def _summarize(
     run_dir: RunDir | None,
 ) -> StoryBrief:
     started = time.monotonic()
-    gate = CallGate(backend) if backend is not None else None
+    gate = CallGate(backend, options.call_slots) if backend is not None else None
     backend = gate  # every model call of the run goes through the gate
     budget = Budget(backend, options.max_cost, options.max_tokens, options.pricing)
     modes = ModeState(backend.modes) if backend is not None else None  # lifetime: this run

@@ -15,6 +15,7 @@ from ..grounding.overview import Length, code_overview
 from ..grounding.synthesis import same_claim, verify_synthesis
 from ..grounding.timeline import build_timeline
 from ..llm.base import Backend, ModeState, Request
+from ..llm.schema_tools import json_schema_of
 from ..llm.structured import complete_structured
 from ..prompts.guide import compact_guide, field_guide, unlabel, with_id_enums
 from ..prompts.loader import load_prompt
@@ -283,6 +284,8 @@ class Drafted:
     error: ModelError | None = None
     calls: list[CallRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the cross-source structure the request was made from, and what it rests on
+    structure: tuple[str, CrossSource] | None = None
 
 
 def uses_briefs(prompt_version: str | None) -> bool:
@@ -292,10 +295,28 @@ def uses_briefs(prompt_version: str | None) -> bool:
     return "briefs" in load_prompt("synthesis", prompt_version).placeholders
 
 
+CrossSource = tuple[list[Conflict], list, list[Episode], Alignment]
+
+
+def _basis(briefs: list[ArticleBrief], articles: list[Article]) -> str:
+    """What `_cross_source` reads of the briefs (ids, dates, figures, events) and which
+    articles: equal bases give equal structures.
+    """
+    parts = [b.model_dump_json(include={"article_id", "date", "figures", "events"}) for b in briefs]
+    return "\n".join([*parts, *(f"{a.id} {a.sha256}" for a in articles)])
+
+
 def _cross_source(
-    briefs: list[ArticleBrief], articles: list[Article]
-) -> tuple[list[Conflict], list, list[Episode], Alignment]:
-    """Code's cross-source structure: candidate conflicts, timeline, episodes, alignment."""
+    briefs: list[ArticleBrief], articles: list[Article], known: Drafted | None = None
+) -> CrossSource:
+    """Code's cross-source structure: candidate conflicts, timeline, episodes, alignment.
+    `known`: a synthesis request made earlier, whose structure is reused when the briefs
+    give the same figures and events (the model added none that passed the checks).
+    """
+    if known is not None and known.structure is not None:
+        basis, structure = known.structure
+        if basis == _basis(briefs, articles):
+            return structure
     numeric = numeric_conflicts(briefs, articles)
     timeline, episodes = build_timeline(briefs, articles)
     episode_of = {a: e.id for e in episodes for a in e.article_ids}
@@ -323,8 +344,9 @@ def draft_synthesis(
     is the same request whichever order the calls run in. With v1, `briefs` are the
     verified briefs the prompt digests.
     """
-    candidates, _, _, alignment = _cross_source(briefs, articles)
-    schema = with_id_enums(SynthesisDraft.model_json_schema(), [], [b.article_id for b in briefs])
+    structure = _cross_source(briefs, articles)
+    candidates, _, _, alignment = structure
+    schema = with_id_enums(json_schema_of(SynthesisDraft), [], [b.article_id for b in briefs])
     groups = consensus_of(alignment, limit=GROUP_DETAIL[0][0])
     messages, shortened = fitted_messages(
         briefs, candidates, prompt_version, backend, max_tokens, schema, groups
@@ -349,6 +371,7 @@ def draft_synthesis(
         error=result.error,
         calls=[call_record("synthesis", f"synthesis/{version}", result)],
         warnings=([shortened] if shortened else []) + [f"synthesis: {w}" for w in result.warnings],
+        structure=(_basis(briefs, articles), structure),
     )
 
 
@@ -374,7 +397,7 @@ def synthesize(
     otherwise it is made here, from `code_briefs` (code's briefs of the articles, made when
     not given) or, with the v1 prompt, from `briefs`.
     """
-    candidates, timeline, episodes, alignment = _cross_source(briefs, articles)
+    candidates, timeline, episodes, alignment = _cross_source(briefs, articles, drafted)
     episode_of = {a: e.id for e in episodes for a in e.article_ids}
     if drafted is None and backend is not None and len(briefs) >= 2:
         shown = (

@@ -3,7 +3,9 @@
 Stories (a JSONL file, a directory of story folders, or `StoryInput`s; see
 agent.stories.inputs) are briefed concurrently with `agent.asummarize`, at most
 `concurrency` stories in flight; each story's pipeline makes up to `settings.concurrency`
-model calls at a time, so at most `concurrency * settings.concurrency` calls are in flight.
+model calls at a time, so at most `concurrency * settings.concurrency` calls are in flight,
+and at most `max_calls` when it is given (one limit shared by every story: more stories can
+be in flight than the endpoint has slots, each waiting for a slot only when it calls).
 
 Output, by the shape of `out`:
 
@@ -28,6 +30,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -339,7 +342,9 @@ def _readable(articles: list[Any]) -> tuple[list[Any], list[dict[str, str]]]:
     return kept, dropped
 
 
-async def _run_one(story: StoryInput, settings: Any) -> StoryResult:
+async def _run_one(
+    story: StoryInput, settings: Any, slots: threading.Semaphore | None = None
+) -> StoryResult:
     from ..api import asummarize
 
     started = time.monotonic()
@@ -349,12 +354,12 @@ async def _run_one(story: StoryInput, settings: Any) -> StoryResult:
     dropped: list[dict[str, str]] = []
     try:
         try:
-            brief = await asummarize(articles, settings)
+            brief = await asummarize(articles, settings, call_slots=slots)
         except InputError as first:
             articles, dropped = _readable(articles)
             if not dropped or not articles:
                 raise first from None
-            brief = await asummarize(articles, settings)
+            brief = await asummarize(articles, settings, call_slots=slots)
     except NewsbriefError as err:
         return _failure(story.id, err, started)
     except Exception as err:  # noqa: BLE001 - one story's bug must not stop the batch
@@ -376,6 +381,7 @@ async def arun_batch(
     max_tokens: int | None = None,
     progress: TextIO | None = sys.stderr,
     progress_every: float = 1.0,
+    max_calls: int | None = None,
 ) -> BatchSummary:
     """Brief every story not yet recorded in `out` (see the module docstring); async."""
     import anyio.to_thread
@@ -384,6 +390,9 @@ async def arun_batch(
 
     if concurrency < 1:
         raise InputError("concurrency must be at least 1")
+    if max_calls is not None and max_calls < 1:
+        raise InputError("max_calls must be at least 1")
+    slots = threading.BoundedSemaphore(max_calls) if max_calls else None
     settings = settings if settings is not None else Settings()
     todo_all = read_stories(stories) if isinstance(stories, (str, Path)) else list(stories)
     store = open_store(out)
@@ -410,7 +419,7 @@ async def arun_batch(
             if over_budget():
                 summary.not_started += 1
                 continue
-            result = await _run_one(story, settings)
+            result = await _run_one(story, settings, slots)
             store.write(result)
             summary.add(result)
             meter.update(summary)
@@ -435,6 +444,7 @@ def run_batch(
     max_tokens: int | None = None,
     progress: TextIO | None = sys.stderr,
     progress_every: float = 1.0,
+    max_calls: int | None = None,
 ) -> BatchSummary:
     """Brief many stories concurrently into `out`, skipping those already there.
 
@@ -454,5 +464,6 @@ def run_batch(
             max_tokens=max_tokens,
             progress=progress,
             progress_every=progress_every,
+            max_calls=max_calls,
         )
     )

@@ -394,5 +394,10 @@ def similarity(a: str, b: str) -> float:
 
 
 def jaccard(a: set, b: set) -> float:
-    """Jaccard similarity of two sets (0.0 when either is empty)."""
-    return len(a & b) / len(a | b) if a and b else 0.0
+    """Jaccard similarity of two sets (0.0 when either is empty). The union's size is
+    counted, not built: |A u B| = |A| + |B| - |A n B|.
+    """
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
