@@ -16,7 +16,7 @@ from agent.grounding.article import finalize_article, lead_summary
 from agent.grounding.support import PARTIAL, SUPPORTED, support_level, support_score
 from agent.ingest.article import make_article
 from agent.schemas import Article, ArticleDraft, ModelError
-from agent.text.sentences import is_degenerate
+from agent.text.sentences import is_degenerate, split_sentences
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "syria" / "000_49e27517a55b56c3.txt"
 
@@ -356,10 +356,37 @@ def test_summary_loses_repeated_and_unsupported_sentences(article):
         "Martians voted for a new parliament."
     )
     brief = finalize_article(article, good_draft(article, summary=summary))
-    lead = lead_summary(article)
-    assert brief.summary == lead + " The truce will come into force on Monday."  # lead + new
+    lead = split_sentences(lead_summary(article))
+    new = "The truce will come into force on Monday."
+    # the lead, then the new sentence in place of the last lead sentences: no longer than the lead
+    assert brief.summary.endswith(" " + new) and brief.summary.startswith(lead[0])
+    kept = split_sentences(brief.summary)[:-1]
+    assert kept == lead[: len(kept)] and 1 <= len(kept) < len(lead)
+    assert len(brief.summary.split()) <= len(" ".join(lead).split())
     assert brief.summary_origin == "model" and "Martians" not in brief.summary
     assert set(issues(brief, "duplicate")) == {"summary"} and "summary" in issues(brief, "support")
+
+
+def test_a_model_that_fails_most_of_its_items_adds_nothing_to_the_summary(article):
+    first = article.sentences[0].id
+    invented = {
+        "key_points": [
+            {"text": f"Martians voted for parliament number {n}.", "sentence_ids": [first]}
+            for n in range(5)
+        ],
+        "entities": [
+            {"name": "Angela Merkel", "kind": "person", "role": "chancellor"},
+            {"name": "Boris Yeltsin", "kind": "person", "role": "president"},
+        ],
+        "quotes": [{"speaker": "Lavrov", "text": "We never met Kerry", "sentence_id": first}],
+    }
+    summary = "Martians voted. The truce will come into force on Monday."
+    trusted = finalize_article(article, good_draft(article, summary=summary))
+    assert trusted.summary_origin == "model" and "come into force" in trusted.summary
+    doubted = finalize_article(article, good_draft(article, summary=summary, **invented))
+    assert doubted.verification.passed < doubted.verification.checked / 2
+    assert doubted.summary == lead_summary(article) and doubted.summary_origin == "code"
+    assert issues(doubted, "trust") == ["summary"]
 
 
 def test_degenerate_headline_uses_title(article):

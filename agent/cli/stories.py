@@ -10,6 +10,7 @@ batches still running; the rest left for a rerun.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ def _run_options(parser: argparse.ArgumentParser, out_help: str) -> None:
         "--calls-per-story",
         type=int,
         help="model calls in flight per story (default 10): at most concurrency x this in all",
+    )
+    run.add_argument(
+        "--part",
+        metavar="K/N",
+        help="only part K of N of the stories (by a hash of their ids): run N processes, "
+        "K = 1..N, each with its own --out, and concatenate the outputs",
     )
     run.add_argument(
         "--max-calls",
@@ -219,6 +226,18 @@ def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _stories(args: argparse.Namespace) -> Any:
+    """The batch input: its path, or with --part K/N the stories of that part."""
+    if not args.part:
+        return args.input
+    from ..stories.inputs import part_of, read_stories
+
+    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", args.part)
+    if not found or int(found.group(2)) < 1:
+        raise InputError(f"--part {args.part!r}: give K/N, e.g. 1/2")
+    return part_of(read_stories(args.input), int(found.group(1)), int(found.group(2)))
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """`newsbrief batch STORIES --out PATH`: brief every story not yet in PATH."""
     from ..stories.batch import run_batch
@@ -236,11 +255,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         kwargs = _batch_kwargs(args)
         kwargs.pop("concurrency")  # a batch has no calls in flight to limit
         kwargs.pop("max_calls")
-        summary = run_batch_api(args.input, **kwargs, **given)
+        summary = run_batch_api(_stories(args), **kwargs, **given)
     elif given:
         raise InputError("--batch-poll, --batch-timeout and --batch-reasks need --batch-api")
     else:
-        summary = run_batch(args.input, **_batch_kwargs(args))
+        summary = run_batch(_stories(args), **_batch_kwargs(args))
     if args.quiet:  # the summary line still goes out, so a script sees the counts
         say(summary.line())
     return _exit_code(summary)
@@ -280,6 +299,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from ..stories.digest import run_digest
 
     _check_run_args(args)
+    if args.part:
+        raise InputError("--part is for `newsbrief batch`: cluster first, then batch the parts")
     kwargs = _batch_kwargs(args)
     summary = run_digest(
         args.feed,

@@ -29,6 +29,7 @@ from ..schemas import (
     ModelError,
     Origin,
     Verification,
+    VerificationIssue,
 )
 from ..text.match import fold, similarity
 from ..text.sentences import (
@@ -36,6 +37,7 @@ from ..text.sentences import (
     is_degenerate,
     lead_sentences,
     sentence_map,
+    split_sentences,
     trim,
 )
 from .check import speakers_in
@@ -59,6 +61,7 @@ HEADLINE_CHARS = 160
 D = TypeVar("D")  # a model draft item
 T = TypeVar("T")  # the verified output item
 _Item = TypeVar("_Item", bound=BaseModel)
+TRUSTED = 0.5  # share of an article's model items that must pass for its sentences to be added
 
 
 # --------------------------------------------------------------------------- headline and summary
@@ -145,7 +148,13 @@ def _summary(
     added = novel_sentences(composed, lead)
     if not added:
         return lead, "code"
-    return trim(" ".join([lead, *added]), SUMMARY_CHARS * 2), "model"
+    # The summary keeps the lead's length: what the model adds takes the place of the last
+    # lead sentences (a reader's summary does not grow because a model spoke).
+    kept = split_sentences(lead)
+    size = len(lead.split())
+    while len(kept) > 1 and len(" ".join([*kept, *added]).split()) > size:
+        kept.pop()
+    return trim(" ".join([*kept, *added]), SUMMARY_CHARS * 2), "model"
 
 
 # --------------------------------------------------------------------------- key points
@@ -329,6 +338,19 @@ def finalize_article(
     figures = _merge_checked(article, "figures", draft.figures, code_figures, ledger, check_figure)
     code_events = _copies(code.events) if code else extract_events(article)
     events = _merge_checked(article, "events", draft.events, code_events, ledger, check_event)
+    if summary_origin == "model" and ledger.passed < TRUSTED * ledger.checked:
+        # The model got most of its items wrong in this article: its sentences, each
+        # supported on its own, are not added to the summary (the verifier's misses lie
+        # where a model confabulates, and a reader takes the summary as fact).
+        ledger.issues.append(
+            VerificationIssue(
+                item="summary",
+                check="trust",
+                detail=f"model sentences left out: {ledger.passed} of {ledger.checked} "
+                f"model items passed (under {TRUSTED:.0%})",
+            )
+        )
+        summary, summary_origin = lead_summary(article), "code"
     return _brief(
         article,
         error,

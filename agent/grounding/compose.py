@@ -146,6 +146,7 @@ _DANGLING = re.compile(
 
 
 _SENTENCE_START = re.compile(r"[\"'\u201c\u2018(]?[A-Z0-9\u00c0-\u00de]")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
 
 
 def novel_sentences(composed: Composed, lead: str) -> list[str]:
@@ -153,17 +154,21 @@ def novel_sentences(composed: Composed, lead: str) -> list[str]:
     does not, at most `MAX_ADDED`: what the model adds beside the sources' own opening. New
     means most of its content words are in no sentence before it: a short sentence that
     restates part of a long one is not new, however little of the long one it repeats. A
-    sentence that opens by pointing back ("That is what...", "He said...") or in lower case
-    (a piece of a sentence) is not added.
+    sentence that opens by pointing back ("That is what...", "He said..."), opens in lower
+    case or ends without a full stop (a piece of a sentence) is not added.
     """
     leads = split_sentences(lead)
     out: list[str] = []
     for text, origin in composed.parts:
         if origin != "model" or len(out) >= MAX_ADDED:
             continue
-        if _DANGLING.match(text) or not _SENTENCE_START.match(text):
+        if (
+            _DANGLING.match(text)
+            or not _SENTENCE_START.match(text)
+            or not _SENTENCE_END.search(text)
+        ):
             continue  # "That is what we hoped" leans on a sentence the reader lacks; "the
-            # truce, agreed ..." is a piece of one
+            # truce, agreed ..." and "About 5 million people are" are pieces of one
         if coverage(text, [*leads, *out]) < NOVEL:  # half its content words are new
             out.append(text)
     return out

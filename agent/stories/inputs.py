@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,13 @@ def read_stories(path: str | Path) -> list[StoryInput]:
             story.id = f"{story.id}@{story.origin.rsplit(':', 1)[-1]}"
         seen.add(story.id)
     return stories
+
+
+def part_of(stories: Sequence[StoryInput], part: int, parts: int) -> list[StoryInput]:
+    """The stories of part `part` (1-based) of `parts`: those whose id hashes there (CRC-32
+    of the id), so N processes, one per part, share out a batch with no coordination and
+    every story lands in exactly one part whatever the input order.
+    """
+    if not 1 <= part <= parts:
+        raise InputError(f"part {part}/{parts}: the part must be between 1 and {parts}")
+    return [s for s in stories if zlib.crc32(s.id.encode("utf-8")) % parts == part - 1]
