@@ -50,3 +50,45 @@ def test_replay_reproduces_the_recorded_run(tmp_path: Path) -> None:
     again = {name: stats["mean"] for name, stats in second["model"].items() if name != "seconds"}
     assert means == again
     assert means["prompt_tokens"] > 0
+
+
+# Metrics where lower is better, and those that are costs, not quality.
+_LOWER = {"boilerplate_leak_rate", "hijack_leak", "error_rate"}
+_COSTS = {"seconds", "prompt_tokens", "completion_tokens", "cost_usd", "schema_valid_rate"}
+
+
+def test_the_recorded_model_is_at_least_the_baseline_on_every_metric_of_every_set(
+    tmp_path: Path,
+) -> None:
+    """Issues 10 and 11: with the embedded model the brief scores at least the no-model
+    baseline on every metric of every eval set (the seeds, the synthetic set and the
+    benchmark clusters when `../shared` is there)."""
+    code = main(
+        [
+            "eval",
+            "--backend",
+            "replay",
+            "--replay-dir",
+            str(RECORDINGS),
+            "-q",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    behind = []
+    for found in result["sets"]:
+        assert found["errors"] == [], found["name"]
+        for name, stats in found["model"].items():
+            base = found["baseline"].get(name)
+            if name in _COSTS or not isinstance(stats, dict) or not isinstance(base, dict):
+                continue
+            model, baseline = stats["mean"], base["mean"]
+            if model is None or baseline is None:
+                continue
+            worse = model > baseline if name in _LOWER else model < baseline
+            if worse:
+                behind.append(f"{found['name']}: {name} {model} vs {baseline}")
+    assert len(result["sets"]) >= 2
+    assert behind == []
