@@ -46,6 +46,17 @@ def write_batch(
     return ids
 
 
+def _settings(server: FaultServer, **extra: object) -> Settings:
+    """Settings for the openai backend at the fault server."""
+    return Settings(
+        backend="openai",
+        base_url=server.base_url,
+        api_key="sk-test-batch",
+        model="fault-model",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -119,14 +130,7 @@ def test_faults_over_http_every_story_ends_ok_or_typed_and_resume_sends_nothing_
         return draw.choice(FAULT_KINDS) if draw.random() < 0.3 else "ok"
 
     with FaultServer(script, text_length=24, max_requests=5000) as server:
-        settings = Settings(
-            backend="openai",
-            base_url=server.base_url,
-            api_key="sk-test-batch",
-            model="fault-model",
-            timeout=3,
-            concurrency=2,
-        )
+        settings = _settings(server, timeout=3, concurrency=2)
         run_batch(tmp_path / "in.jsonl", settings=settings, out=out, concurrency=3, progress=None)
         chats = [r for r in server.requests if r["path"].endswith("/chat/completions")]
         assert {r["step"] for r in chats} - {"ok"}, "the seed should produce faults"
@@ -165,49 +169,33 @@ def test_faults_over_http_every_story_ends_ok_or_typed_and_resume_sends_nothing_
     assert sorted(r["id"] for r in final) == sorted(ids) and len(final) == 5
 
 
-def test_max_calls_bounds_the_calls_in_flight_across_stories(tmp_path: Path) -> None:
-    """Six stories in flight, three calls each at once, but at most four calls at the
-    server at any moment; every story still ends ok."""
-    ids = write_batch(tmp_path / "in.jsonl", 6)
-    out = tmp_path / "briefs.jsonl"
+def _held_batch(tmp_path: Path, max_calls: int | None) -> tuple[int, object]:
+    """Six stories in flight, three calls each at once, every reply held 0.3 s at the
+    server: (the most calls the server answered at once, the batch summary)."""
+    write_batch(tmp_path / "in.jsonl", 6)
     hold = {"kind": "hang", "seconds": 0.3}  # each reply waits, so calls pile up if allowed
     with FaultServer(lambda body, n: hold, text_length=24) as server:
-        settings = Settings(
-            backend="openai",
-            base_url=server.base_url,
-            api_key="sk-test-batch",
-            model="fault-model",
-            concurrency=3,
-        )
+        settings = _settings(server, concurrency=3)
         summary = run_batch(
             tmp_path / "in.jsonl",
             settings=settings,
-            out=out,
+            out=tmp_path / "briefs.jsonl",
             concurrency=6,
-            max_calls=4,
+            max_calls=max_calls,
             progress=None,
         )
-        assert server.peak_in_flight == 4  # full, never over
-    assert summary.done == 6 and sorted(r["id"] for r in records(out)) == sorted(ids)
-    assert all(r["status"] == "ok" for r in records(out))
+        return server.peak_in_flight, summary
+
+
+def test_max_calls_bounds_the_calls_in_flight_across_stories(tmp_path: Path) -> None:
+    peak, summary = _held_batch(tmp_path, 4)
+    assert peak == 4  # full, never over
+    assert summary.done == 6  # type: ignore[attr-defined]
+    got = records(tmp_path / "briefs.jsonl")
+    assert sorted(r["id"] for r in got) == [f"story-{s}" for s in range(6)]
+    assert all(r["status"] == "ok" for r in got)
 
 
 def test_without_max_calls_the_same_batch_has_more_in_flight(tmp_path: Path) -> None:
-    write_batch(tmp_path / "in.jsonl", 6)
-    hold = {"kind": "hang", "seconds": 0.3}
-    with FaultServer(lambda body, n: hold, text_length=24) as server:
-        settings = Settings(
-            backend="openai",
-            base_url=server.base_url,
-            api_key="sk-test-batch",
-            model="fault-model",
-            concurrency=3,
-        )
-        run_batch(
-            tmp_path / "in.jsonl",
-            settings=settings,
-            out=tmp_path / "b.jsonl",
-            concurrency=6,
-            progress=None,
-        )
-        assert server.peak_in_flight > 4
+    peak, _ = _held_batch(tmp_path, None)
+    assert peak > 4

@@ -19,28 +19,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _replay(out: Path) -> dict:
-    assert (
-        main(
-            [
-                "eval",
-                str(SET),
-                "--backend",
-                "replay",
-                "--replay-dir",
-                str(RECORDINGS),
-                "-q",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    return json.loads((out / "result.json").read_text(encoding="utf-8"))["sets"][0]
+def _replay(out: Path, *sets: str) -> dict:
+    """The replayed eval's result.json (of `sets`; all the default sets when none given)."""
+    args = ["eval", *sets, "--backend", "replay", "--replay-dir", str(RECORDINGS), "-q"]
+    assert main([*args, "--out", str(out)]) == 0
+    return json.loads((out / "result.json").read_text(encoding="utf-8"))
 
 
 def test_replay_reproduces_the_recorded_run(tmp_path: Path) -> None:
-    first, second = _replay(tmp_path / "one"), _replay(tmp_path / "two")
+    first, second = (_replay(tmp_path / n, str(SET))["sets"][0] for n in ("one", "two"))
     assert first["errors"] == [], (
         "replay missed recordings: re-record with "
         "`newsbrief eval evals/sets/* --backend local --record-dir evals/recordings`"
@@ -63,20 +50,7 @@ def test_the_recorded_model_is_at_least_the_baseline_on_every_metric_of_every_se
     """Issues 10 and 11: with the embedded model the brief scores at least the no-model
     baseline on every metric of every eval set (the seeds, the synthetic set and the
     benchmark clusters when `../shared` is there)."""
-    code = main(
-        [
-            "eval",
-            "--backend",
-            "replay",
-            "--replay-dir",
-            str(RECORDINGS),
-            "-q",
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    assert code == 0
-    result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    result = _replay(tmp_path)
     behind = []
     for found in result["sets"]:
         assert found["errors"] == [], found["name"]

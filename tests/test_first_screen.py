@@ -155,14 +155,18 @@ def test_instructions_on_how_to_end_a_summary_are_injection(text: str, suspect: 
     assert bool(injection_cue(text)) is suspect
 
 
-def test_a_supported_new_model_sentence_is_added_to_the_leads_as_model_text(articles) -> None:
-    leads = compose_story_text(None, None, articles).overview
-    # a source sentence far from every lead: most of its content words are in none of them
-    deep = next(
+def _deep(articles, leads: str) -> str:
+    """A source sentence far from every lead: most of its content words are in none of them."""
+    return next(
         s.text
         for s in reversed(articles[1].sentences)
         if len(content_words(s.text)) >= 5 and coverage(s.text, [leads]) < 0.5
     )
+
+
+def test_a_supported_new_model_sentence_is_added_to_the_leads_as_model_text(articles) -> None:
+    leads = compose_story_text(None, None, articles).overview
+    deep = _deep(articles, leads)
     text = compose_story_text(
         "Russia proposes joint air strikes with the US in Syria", deep, articles
     )
@@ -187,11 +191,7 @@ def test_a_model_sentence_that_restates_part_of_a_lead_is_not_added(articles) ->
 
 def test_a_model_sentence_that_is_a_piece_or_points_back_is_not_added(articles) -> None:
     leads = compose_story_text(None, None, articles).overview
-    deep = next(
-        s.text
-        for s in reversed(articles[1].sentences)
-        if len(content_words(s.text)) >= 5 and coverage(s.text, [leads]) < 0.5
-    )
+    deep = _deep(articles, leads)
     headline = "Russia proposes joint air strikes with the US in Syria"
     assert compose_story_text(headline, deep, articles).overview_origin == "model"
     for piece in (deep[0].lower() + deep[1:], "That is what " + deep[0].lower() + deep[1:]):

@@ -380,23 +380,19 @@ def synthesize(
     briefs: list[ArticleBrief],
     articles: list[Article],
     *,
-    max_tokens: int = 900,
-    max_reasks: int = 2,
-    prompt_version: str | None = None,
-    before_call: Callable[[Request], None] | None = None,
-    after_call: Callable[..., None] | None = None,
-    pricing: dict[str, Any] | None = None,
-    modes: ModeState | None = None,
     overview_length: Length = "medium",
     code_briefs: list[ArticleBrief] | None = None,
     drafted: Drafted | None = None,
+    **call: Any,
 ) -> SynthesisOutcome:
     """Model synthesis (when there are two or more briefs and a backend) plus code cross-checks.
 
     `drafted`: the model call already made (`draft_synthesis`, run beside the article calls);
     otherwise it is made here, from `code_briefs` (code's briefs of the articles, made when
-    not given) or, with the v1 prompt, from `briefs`.
+    not given) or, with the v1 prompt, from `briefs`; `call`: `draft_synthesis`'s options
+    (max_tokens, max_reasks, prompt_version, before_call, after_call, pricing, modes).
     """
+    prompt_version = call.get("prompt_version")
     candidates, timeline, episodes, alignment = _cross_source(briefs, articles, drafted)
     episode_of = {a: e.id for e in episodes for a in e.article_ids}
     if drafted is None and backend is not None and len(briefs) >= 2:
@@ -405,18 +401,7 @@ def synthesize(
             if uses_briefs(prompt_version)
             else code_briefs or [extractive_brief(a) for a in articles]
         )
-        drafted = draft_synthesis(
-            backend,
-            shown,
-            articles,
-            max_tokens=max_tokens,
-            max_reasks=max_reasks,
-            prompt_version=prompt_version,
-            before_call=before_call,
-            after_call=after_call,
-            pricing=pricing,
-            modes=modes,
-        )
+        drafted = draft_synthesis(backend, shown, articles, **call)
     drafted = drafted or Drafted()
     draft, error = drafted.draft, drafted.error
     calls: list[CallRecord] = list(drafted.calls)
