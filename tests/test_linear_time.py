@@ -247,3 +247,49 @@ def test_duplicates_are_found_afresh_for_other_articles():
     assert find_duplicates([a, copy]) == [("a2", "a1", 1.0)]
     assert find_duplicates([a, copy]) == [("a2", "a1", 1.0)]  # asked again
     assert find_duplicates([a, other]) == []
+
+
+def test_near_duplicates_are_those_an_all_pairs_comparison_finds():
+    """The prefix and positional filters only skip pairs that cannot reach the threshold:
+    the answer is the one comparing every article with every earlier original."""
+    from agent.grounding.duplicates import _shingles, find_duplicates
+    from agent.text.match import jaccard
+
+    rng = random.Random(13)
+    vocabulary = [f"w{i}" for i in range(300)]
+    bases = [[rng.choice(vocabulary) for _ in range(rng.randint(30, 90))] for _ in range(12)]
+    texts = []
+    for _ in range(80):
+        words = list(rng.choice(bases))
+        for _ in range(rng.choice([0, 1, 2, 3, 5, 8, 15])):  # a few edits: near or not
+            at = rng.randrange(len(words))
+            if rng.random() < 0.5:
+                words[at] = rng.choice(vocabulary)
+            else:
+                words.insert(at, rng.choice(vocabulary))
+        texts.append(" ".join(words) + ".")
+    articles = [make_article(t, index=i + 1, source=f"{i}.txt") for i, t in enumerate(texts)]
+    for threshold in (0.85, 0.7, 0.5):
+        expected = []
+        originals: list[int] = []
+        hashes: dict[str, str] = {}
+        for n, article in enumerate(articles):
+            if article.sha256 in hashes:
+                expected.append((article.id, hashes[article.sha256], 1.0))
+                continue
+            own = _shingles(article.text)
+            match = next(
+                (
+                    (articles[m].id, round(jaccard(own, _shingles(articles[m].text)), 3))
+                    for m in originals
+                    if jaccard(own, _shingles(articles[m].text)) >= threshold
+                ),
+                None,
+            )
+            if match:
+                expected.append((article.id, *match))
+                continue
+            hashes[article.sha256] = article.id
+            originals.append(n)
+        assert find_duplicates(articles, threshold) == expected
+        assert len(expected) >= 5 and len(originals) >= 5  # both kinds were there

@@ -33,7 +33,9 @@ def find_duplicates(
     Near pairs are found by prefix filtering, so a story of thousands of articles is not
     compared pair by pair: with the shingles of every article ordered rarest first, two
     sets with Jaccard >= t must share one of the first |S| - ceil(t |S|) + 1 shingles of
-    each; only originals sharing such a shingle are compared, exactly.
+    each; only originals sharing such a shingle are compared, exactly, and of those only the
+    ones whose first shared shingle leaves room for enough overlap (PPJoin's positional
+    filter: Bayardo et al. 2007, Xiao et al. 2008).
     """
     if len(articles) < 2:
         return []  # nothing to compare (and a very long single article is not shingled)
@@ -45,17 +47,31 @@ def find_duplicates(
     df = Counter(sh for own in shingles for sh in own)
     result = []
     by_hash: dict[str, str] = {}
-    index: dict[int, list[int]] = defaultdict(list)  # prefix shingle -> originals
+    # prefix shingle -> (original, the shingle's position in its order, its shingle count)
+    index: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for n, article in enumerate(articles):
         own = shingles[n]
         if article.sha256 in by_hash:
             result.append((article.id, by_hash[article.sha256], 1.0))
             continue
         ordered = sorted(own, key=lambda sh: (df[sh], sh))
-        prefix = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
-        candidates = sorted({m for sh in prefix for m in index.get(sh, ())})
+        size = len(ordered)
+        prefix = ordered[: size - math.ceil(threshold * size) + 1]
+        seen: set[int] = set()
+        candidates: list[int] = []
+        for i, sh in enumerate(prefix):
+            for m, j, other in index.get(sh, ()):
+                if m in seen:
+                    continue
+                seen.add(m)
+                # Positional filter: this is the first shingle the two share (both are in
+                # one order), so they share at most 1 + what follows it in the shorter
+                # rest; Jaccard >= t needs an overlap of t / (1 + t) of both sizes.
+                needed = math.ceil(threshold / (1 + threshold) * (size + other) - 1e-9)
+                if 1 + min(size - i - 1, other - j - 1) >= needed:
+                    candidates.append(m)
         match = None
-        for m in candidates:  # earliest original first
+        for m in sorted(candidates):  # earliest original first
             smaller, larger = sorted((len(own), len(shingles[m])))
             if smaller < threshold * larger:
                 continue  # Jaccard is at most |smaller| / |larger|
@@ -67,8 +83,8 @@ def find_duplicates(
             result.append((article.id, match[0], match[1]))
             continue
         by_hash[article.sha256] = article.id
-        for sh in prefix:
-            index[sh].append(n)
+        for j, sh in enumerate(prefix):
+            index[sh].append((n, j, size))
     _memo.clear()
     _memo[key] = tuple(result)
     return result
