@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..schemas import Article, Origin
 from ..text.match import coverage, fold
-from ..text.sentences import is_degenerate, lead_sentences, split_sentences
+from ..text.sentences import ends_a_sentence, is_degenerate, lead_sentences, split_sentences
 from .check import evidence_of, speakers_of
 from .verifier import THRESHOLDS, Doc, Verdict, verify_claim
 
@@ -146,7 +146,6 @@ _DANGLING = re.compile(
 
 
 _SENTENCE_START = re.compile(r"[\"'\u201c\u2018(]?[A-Z0-9\u00c0-\u00de]")
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
 
 
 def novel_sentences(composed: Composed, lead: str) -> list[str]:
@@ -162,11 +161,7 @@ def novel_sentences(composed: Composed, lead: str) -> list[str]:
     for text, origin in composed.parts:
         if origin != "model" or len(out) >= MAX_ADDED:
             continue
-        if (
-            _DANGLING.match(text)
-            or not _SENTENCE_START.match(text)
-            or not _SENTENCE_END.search(text)
-        ):
+        if _DANGLING.match(text) or not _SENTENCE_START.match(text) or not ends_a_sentence(text):
             continue  # "That is what we hoped" leans on a sentence the reader lacks; "the
             # truce, agreed ..." and "About 5 million people are" are pieces of one
         if coverage(text, [*leads, *out]) < NOVEL:  # half its content words are new

@@ -19,14 +19,13 @@ order does not matter.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from ..schemas import Article
 from ..text.match import content_words, fold, similarity
-from ..text.sentences import lead_sentences
+from ..text.sentences import ends_a_sentence, lead_sentences
 from .align import Alignment, representative
 
 Length = Literal["short", "medium", "long"]
@@ -36,7 +35,6 @@ LEAD_BONUS = (1.2, 0.8, 0.5)
 SOURCE_WEIGHT = 0.8  # value of each source beyond the first
 REPEAT = 0.5  # similarity at which a candidate repeats a chosen sentence
 MAX_SENTENCE_WORDS = 80  # longer "sentences" are usually run-on page furniture
-_ENDS = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def code_overview(
             c.sentence_id in disputed
             or len(fold(c.text).split()) > MAX_SENTENCE_WORDS
             or len(content_words(c.text)) < 4
-            or not _ENDS.search(c.text)  # a heading or a cut line, not a sentence
+            or not ends_a_sentence(c.text)  # a heading or a cut line, not a sentence
         ):
             return
         kept = candidates.get(c.sentence_id)

@@ -27,6 +27,16 @@ MAX_SENTENCE_REPEATS = 2  # one sentence written 3 times or more
 _STATEMENT_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]?\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])")
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
+
+
+def ends_a_sentence(text: str) -> bool:
+    """True when `text` ends as a sentence does (a full stop, ! or ?, then closing quotes or
+    brackets): not a heading, a cut line or a piece of a sentence.
+    """
+    return _ENDS_SENTENCE.search(text) is not None
+
+
 def split_statements(text: str) -> list[str]:
     """A brief's composed text (its overview) as the statements a reader sees, one per
     sentence; curly quotes count as quotes.
