@@ -6,6 +6,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from .lexicon import ORG_WORDS, PARTICLES, PERSON_TITLES
 
@@ -62,27 +63,35 @@ class Person:
     rank: int = 0  # the order in which the article's persons were first met
 
 
+V = TypeVar("V")
+
 # Mentions walked back from an offset, looking for the person a role names, before every
 # person with the role is looked at instead.
 _ROLE_WALK = 64
 
 
-class _Mentions:
-    """Every mention (offset, person) of an article, in the order they were added, kept as
-    runs of rising offsets (names in text order, then speech subjects, then quote speakers),
-    so the latest mentions before an offset are found by bisection, not by a scan.
+class OffsetRuns(Generic[V]):
+    """Values at text offsets, in the order they were added, kept as runs of rising offsets:
+    the values added in text order in each of a few passes over an article are found near
+    an offset by bisection of each run, not by a scan.
     """
 
     def __init__(self) -> None:
         self.offsets: list[list[int]] = []
-        self.persons: list[list[Person]] = []
+        self.values: list[list[V]] = []
 
-    def add(self, offset: int, person: Person) -> None:
+    def add(self, offset: int, value: V) -> None:
         if not self.offsets or offset < self.offsets[-1][-1]:
             self.offsets.append([])
-            self.persons.append([])
+            self.values.append([])
         self.offsets[-1].append(offset)
-        self.persons[-1].append(person)
+        self.values[-1].append(value)
+
+
+class _Mentions(OffsetRuns[Person]):
+    """Every mention (offset, person) of an article: names in text order, then speech
+    subjects, then quote speakers.
+    """
 
     def latest(self, before: int, wanted: set[str], steps: int) -> list[Person] | None:
         """The persons whose roles include `wanted` mentioned at the latest offset before
@@ -97,7 +106,7 @@ class _Mentions:
             if not live:
                 return found
             run = max(live, key=lambda r: self.offsets[r][cursors[r]])
-            offset, person = self.offsets[run][cursors[run]], self.persons[run][cursors[run]]
+            offset, person = self.offsets[run][cursors[run]], self.values[run][cursors[run]]
             if at is not None and offset < at:
                 return found
             cursors[run] -= 1

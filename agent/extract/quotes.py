@@ -17,7 +17,7 @@ from ..schemas import Article, Quote
 from ..text.match import has_phrase
 from ..text.sentences import SentenceIndex, sentences_between
 from .lexicon import SPEECH_VERBS
-from .names import NAME, People, split_title
+from .names import NAME, OffsetRuns, People, split_title
 
 # --------------------------------------------------------------------------- quoted spans
 
@@ -193,26 +193,14 @@ def _clause_after(text: str, pos: int, ceiling: int) -> str:
     return text[pos : match.end() if match else ceiling]
 
 
-class _Records:
-    """(offset, speaker) records in the order they were made, kept as runs of rising offsets
-    (the attributions in text order, then the quotes in text order), so the last record made
-    within a range of offsets is found by bisection, not by a scan.
+class _Records(OffsetRuns[str]):
+    """(offset, speaker) records in the order they were made: the attributions in text
+    order, then the quotes in text order.
     """
-
-    def __init__(self) -> None:
-        self.offsets: list[list[int]] = []
-        self.names: list[list[str]] = []
-
-    def append(self, offset: int, name: str) -> None:
-        if not self.offsets or offset < self.offsets[-1][-1]:
-            self.offsets.append([])
-            self.names.append([])
-        self.offsets[-1].append(offset)
-        self.names[-1].append(name)
 
     def last_within(self, start: int, end: int) -> str | None:
         """The last record made with start <= offset < end."""
-        for offsets, names in zip(reversed(self.offsets), reversed(self.names), strict=True):
+        for offsets, names in zip(reversed(self.offsets), reversed(self.values), strict=True):
             index = bisect.bisect_left(offsets, end) - 1
             if index >= 0 and offsets[index] >= start:
                 return names[index]
@@ -237,7 +225,7 @@ class _Speakers:
 
     def record(self, name: str | None, offset: int) -> None:
         if name and name[0].isupper() and self.people.is_person(name):
-            self.records.append(offset, self.people.add(name, offset))
+            self.records.add(offset, self.people.add(name, offset))
 
     def last_speaker(self, before: int) -> str | None:
         return self.records.last_within(-1, before)
