@@ -15,12 +15,16 @@ or while reading, never after the damage is done:
 
 from __future__ import annotations
 
+import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .errors import InputError
+
+R = TypeVar("R")
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -133,3 +137,37 @@ def confine(path: str | os.PathLike[str], roots: Sequence[str | os.PathLike[str]
         if target == base or base in target.parents:
             return target
     raise InputError(f"{shown}: outside the allowed directories; not read")
+
+
+# --------------------------------------------------------------------------- JSONL logs
+
+
+def append_durably(path: Path, text: str) -> None:
+    """Append `text` (whole lines) to `path` and wait until it is on disk."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def whole_records(path: Path, read: Callable[[Any], R]) -> list[R]:
+    """The records of a JSONL log that `append_durably` writes, each line's JSON passed
+    through `read` (which raises ValueError, KeyError, TypeError or AttributeError for a
+    line that is not a record). The first line cut off by a kill, or not a record, ends the
+    log: it and everything after it are cut from the file, so the next append starts clean.
+    """
+    data = path.read_bytes()
+    records: list[R] = []
+    keep = 0
+    for raw in data.splitlines(keepends=True):
+        if not raw.endswith(b"\n"):
+            break
+        try:
+            records.append(read(json.loads(raw)))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            break
+        keep += len(raw)
+    if keep < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+    return records

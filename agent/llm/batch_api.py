@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 import openai
 
+from ..files import append_durably, whole_records
 from ..schemas import ErrorKind
 from .base import BackendError, Completion, Delegating, ModeRejected, Request, StructuredMode
 from .openai_backend import _MODE_WORDS, OpenAIBackend
@@ -216,21 +217,10 @@ class BatchAnswers:
             self._load()
 
     def _load(self) -> None:
-        data = self.path.read_bytes()
-        keep = 0
-        for raw in data.splitlines(keepends=True):
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                record = json.loads(raw)
-                key = str(record.pop("key"))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                break
-            self.entries[key] = record
-            keep += len(raw)
-        if keep < len(data):
-            with self.path.open("r+b") as handle:
-                handle.truncate(keep)
+        def read(record: Any) -> tuple[str, dict[str, Any]]:
+            return str(record.pop("key")), record
+
+        self.entries.update(whole_records(self.path, read))
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
@@ -247,10 +237,7 @@ class BatchAnswers:
             json.dumps({"key": key, **entry}, ensure_ascii=False, separators=(",", ":")) + "\n"
             for key, entry in results.items()
         )
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_durably(self.path, lines)
         self.entries.update(results)
 
     def usage(self) -> tuple[int, int]:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError, NewsbriefError
+from ..files import append_durably, whole_records
 from ..schemas import StoryBrief
 from .inputs import StoryInput, read_stories, safe_name
 
@@ -176,28 +177,13 @@ class JsonlStore:
             raise InputError(f"--out {path}: the directory {path.parent} does not exist")
 
     def _load(self) -> None:
-        data = self.path.read_bytes()
-        keep = 0
-        for raw in data.splitlines(keepends=True):
-            try:
-                record = json.loads(raw)
-                story_id, status = str(record["id"]), str(record["status"])
-            except (ValueError, KeyError, TypeError):
-                break  # a line cut off by a kill: drop it and everything after
-            if not raw.endswith(b"\n"):
-                break
-            self.done[story_id] = status
-            keep += len(raw)
-        if keep < len(data):
-            with self.path.open("r+b") as handle:
-                handle.truncate(keep)
+        def read(record: Any) -> tuple[str, str]:
+            return str(record["id"]), str(record["status"])
+
+        self.done.update(whole_records(self.path, read))  # a line cut off by a kill goes
 
     def write(self, result: StoryResult) -> None:
-        line = json.dumps(result.record(), ensure_ascii=False) + "\n"
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_durably(self.path, json.dumps(result.record(), ensure_ascii=False) + "\n")
 
     def finish(self) -> None:
         """Nothing to add: the file is complete line by line."""
