@@ -889,6 +889,18 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
 # --------------------------------------------------------------------------- command line
 
 
+def _json_list(text: str, option: str, items: str) -> list[Any] | None:
+    """The JSON list an option gives; None, with one line on stderr, when it is not one."""
+    try:
+        value = json.loads(text)
+        if not isinstance(value, list):
+            raise ValueError("not a list")
+    except ValueError as err:
+        print(f"error: {option} must be a JSON list of {items} ({err})", file=sys.stderr)
+        return None
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m agent.devtools.fault_server", description=__doc__.split("\n\n")[0]
@@ -922,19 +934,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-batch-api", action="store_true", help="answer the files and batches routes 404"
     )
     args = parser.parse_args(argv)
-    try:
-        script = json.loads(args.script)
-        if not isinstance(script, list):
-            raise ValueError("not a list")
-    except ValueError as err:
-        print(f"error: --script must be a JSON list of steps ({err})", file=sys.stderr)
+    script = _json_list(args.script, "--script", "steps")
+    if script is None:
         return 2
-    try:
-        batch_script = json.loads(args.batch_script)
-        if not isinstance(batch_script, list):
-            raise ValueError("not a list")
-    except ValueError as err:
-        print(f"error: --batch-script must be a JSON list of outcomes ({err})", file=sys.stderr)
+    batch_script = _json_list(args.batch_script, "--batch-script", "outcomes")
+    if batch_script is None:
         return 2
     srv = FaultServer(
         script,
