@@ -23,7 +23,8 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from ..schemas import Article, Conflict, Position
 from ..text.match import fold, stem
@@ -153,12 +154,12 @@ def _polarity_conflicts(alignment: Alignment) -> list[Conflict]:
             continue
         _, a, b = best
         out.append(
-            Conflict(
-                kind="polarity",
-                topic=f"{topic}: " + " ".join(_shared_words(a, b, alignment.weight)),
-                positions=[_position(a, _clip(a.text)), _position(b, _clip(b.text))],
-                origin="code",
-                note="One source says the opposite of the other about the same thing.",
+            _two_sided(
+                "polarity",
+                f"{topic}: " + " ".join(_shared_words(a, b, alignment.weight)),
+                a,
+                b,
+                "One source says the opposite of the other about the same thing.",
             )
         )
     return out
@@ -242,13 +243,7 @@ def _date_conflicts(alignment: Alignment) -> list[Conflict]:
             _join(out, topic, [a, b])
             continue
         out.append(
-            Conflict(
-                kind="date",
-                topic=topic,
-                positions=[_position(u, _day_text(u)) for u in (a, b)],
-                origin="code",
-                note="The sources put this on different days.",
-            )
+            _two_sided("date", topic, a, b, "The sources put this on different days.", _day_text)
         )
     return out
 
@@ -276,6 +271,24 @@ def _position(u: Unit, statement: str) -> Position:
     return Position(article_id=u.article_id, statement=statement, sentence_ids=[u.sentence_id])
 
 
+def _two_sided(
+    kind: Literal["date", "update", "polarity"],
+    topic: str,
+    a: Unit,
+    b: Unit,
+    note: str,
+    statement: Callable[[Unit], str] = lambda u: _clip(u.text),
+) -> Conflict:
+    """Code's conflict between two sentences, each side stated by `statement`."""
+    return Conflict(
+        kind=kind,
+        topic=topic,
+        positions=[_position(a, statement(a)), _position(b, statement(b))],
+        origin="code",
+        note=note,
+    )
+
+
 # --------------------------------------------------------------------------- states
 
 
@@ -299,18 +312,7 @@ def _status_conflicts(alignment: Alignment, articles: Sequence[Article]) -> list
         if best is None:
             continue
         _, a, b = best
-        out.append(
-            Conflict(
-                kind="update",
-                topic=f"status: {state}",
-                positions=[
-                    _position(a, _clip(a.text)),
-                    _position(b, _clip(b.text)),
-                ],
-                origin="code",
-                note=_order_note(a, b, by_id, state),
-            )
-        )
+        out.append(_two_sided("update", f"status: {state}", a, b, _order_note(a, b, by_id, state)))
     return out
 
 
