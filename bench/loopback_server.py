@@ -46,6 +46,12 @@ def cl100k_counter() -> Any:
     return lambda text: len(encoding.encode(text, disallowed_special=()))
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # read when the socket starts listening, in the constructor: set after it, it was unused
+    request_queue_size = 256
+
+
 class LoopbackServer:
     """Fixed-latency OpenAI-compatible server on 127.0.0.1 in a background thread."""
 
@@ -69,9 +75,7 @@ class LoopbackServer:
         self.prompt_chars = 0
         self.inflight = 0
         self.peak_inflight = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 256
+        self.httpd = _Server(("127.0.0.1", port), _handler(self))
         self.thread: threading.Thread | None = None
         self.count = cl100k_counter() if tiktoken else (lambda text: len(text) // 4 + 1)
 
