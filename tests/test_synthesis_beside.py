@@ -9,8 +9,10 @@ before any article reply could have come back was sent beside them.
 
 from __future__ import annotations
 
+import json
 import re
 
+from agent.devtools.fault_server import ok_content
 from agent.ingest.article import make_article
 from agent.llm.openai_backend import OpenAIBackend
 from agent.pipeline.options import RunOptions
@@ -39,11 +41,25 @@ def _kind(body: dict) -> str:
     return found.group(1) if found else "synthesis"
 
 
-def _run(fault_server, **options):
-    server = fault_server(
-        lambda body, n: "ok" if _kind(body) == "synthesis" else {"kind": "hang", "seconds": WAIT},
-        text_length=24,
-    )
+def _held(body: dict, n: int):
+    """Article replies wait `WAIT` seconds at the server; the synthesis is answered at once."""
+    return "ok" if _kind(body) == "synthesis" else {"kind": "hang", "seconds": WAIT}
+
+
+def _headlined(body: dict, n: int):
+    """Article replies with a headline of the model's own that the article supports (not
+    its title), so a synthesis request built from the model's briefs would differ."""
+    kind = _kind(body)
+    if kind == "synthesis":
+        return "ok"
+    i = int(kind[1:])
+    draft = json.loads(ok_content(body, 24))  # the server's valid reply, another headline
+    draft["headline"] = f"Ferry line {i} to Port Alder back after {i + 2} weeks of strikes"
+    return {"kind": "ok", "content": draft}
+
+
+def _run(fault_server, script=_held, **options):
+    server = fault_server(script, text_length=24)
     backend = OpenAIBackend("fault-model", base_url=server.base_url, api_key="not-needed")
     brief = summarize_articles(_articles(), backend, RunOptions(**options))
     chats = [r for r in server.requests if r["path"].endswith("/chat/completions")]
@@ -68,10 +84,16 @@ def test_the_synthesis_goes_out_beside_the_article_calls(fault_server):
     assert brief.synthesis_error is None and all(a.error is None for a in brief.articles)
 
 
-def test_one_at_a_time_it_follows_them_with_the_same_request_and_brief(fault_server):
-    beside, early, _ = _run(fault_server, concurrency=10)
-    after, late, articles = _run(fault_server, concurrency=1)
+def test_one_at_a_time_it_follows_them(fault_server):
+    _, late, articles = _run(fault_server, concurrency=1)
     assert late["t"] >= max(a["t"] for a in articles) + WAIT * 0.9  # after the last reply
+
+
+def test_sent_beside_or_after_it_is_the_same_request_and_brief(fault_server):
+    beside, early, _ = _run(fault_server, _headlined, concurrency=10)
+    after, late, _ = _run(fault_server, _headlined, concurrency=1)
+    model = [a for a in after.articles if a.headline_origin == "model"]
+    assert len(model) == 4 and all("back after" in a.headline for a in model)  # not the titles
     assert late["json"]["messages"] == early["json"]["messages"]
     assert _without_timings(after) == _without_timings(beside)
 
