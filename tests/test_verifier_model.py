@@ -130,3 +130,39 @@ def test_the_fit_keeps_each_document_in_one_fold_and_its_regression_learns() -> 
     y = [int(v > 0) if abs(v) > 2 else int(v % 2 == 0) for v in range(-10, 11)]
     beta = fit._logistic(x, y, [1.0] * len(x))
     assert beta[0] > 0  # more of the feature, more often consistent
+
+
+def test_a_claim_the_evidence_holds_under_half_of_is_never_supported_however_likely() -> None:
+    claim = (
+        "a humpback whale has been seen off the coast of pembrokeshire by marine biologist "
+        "sarah jenkins on her research vessel."
+    )
+    found = V.assess(claim, V.Doc(split_document(DOC)), {})
+    assert found is not None and not found.reasons and found.score < V.MIN_SPAN
+    assert not V.supportable(found)
+    # a model sure of it and bars under its coverage: partial at best, never supported
+    sure = V.Model((0.0,) * 4, (1.0,) * 4, (0.0,) * 4, 50.0)
+    bars = {"supported": 0.2, "partial": 0.1, "state": 0.9}
+    verdict = V.label(found, bars, model=sure)
+    assert verdict.verdict == "partial" and verdict.score == round(found.score, 4), verdict
+    # the fit scores that sentence as the verifier calls it: 0 for `supported`, its
+    # probability for `partial`
+    sentence = fit.Sentence(True, False, found.features)
+    pair = fit.Pair([sentence], 0, "g")
+    assert fit.pair_score(pair, sure) == 0.0
+    assert fit.pair_score(pair, sure, strict=False) == pytest.approx(found.score)
+    # a claim a span does hold is supported under the same bars
+    held = V.assess("A humpback whale has been seen off the coast of Pembrokeshire.",
+                    V.Doc(split_document(DOC)), {})  # fmt: skip
+    assert held is not None and V.supportable(held)
+    assert V.label(held, bars, model=sure).verdict == "supported"
+
+
+def test_the_probe_auc_tells_a_measure_that_ranks_right_from_one_that_ranks_wrong() -> None:
+    from evals.faithfulness.probe import auc
+
+    labels = [0, 0, 1, 0, 1, 1]
+    assert auc([1, 2, 3, 4, 5, 6], labels) == pytest.approx(8 / 9)
+    assert auc([0.1, 0.2, 0.8, 0.3, 0.9, 0.7], labels) == 1.0
+    assert auc([0.9, 0.8, 0.1, 0.7, 0.2, 0.3], labels) == 0.0
+    assert auc([0.5] * 6, labels) == 0.5  # ties count half

@@ -20,9 +20,10 @@ For a claim sentence and candidate evidence sentences (in document order) `verif
 A failed check overrides the model: a failed negation or number check on well-matched
 evidence is `contradicted`, any other failure `unsupported`. Otherwise the probability is
 the score (1.0 for a claim that is word for word one of the evidence sentences; at most the
-span's coverage when no span holds half the claim's words, so scattered words never make a
-supported claim);
-`supported` needs at least the fitted `supported` bar, `partial` the `partial` bar. The
+span's coverage when no span holds half the claim's words). `supported` needs at least the
+fitted `supported` bar and a span holding half the claim's words (`supportable`: scattered
+or invented words never make a supported claim); `partial` needs the `partial` bar: the
+balanced call, a paraphrase the evidence may well bear out but does not account for. The
 thresholds and the model come from `verifier_thresholds.json`; without a model there, the
 score is the span's coverage as before. A text of several sentences is verified sentence by
 sentence (`verify_text`), and is supported only when its weakest sentence is.
@@ -63,8 +64,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 SEEDS = 4  # best-ranked sentences around which spans are built
 CHECKED_SPANS = 3  # best-scored spans on which the checks run
 WELL_MATCHED = 0.45  # least span coverage at which a failed negation or number contradicts
-# Under this span coverage the score is at most the coverage: a claim whose words are spread
-# over the sources, with no span holding half of them, is never supported.
+# Under this span coverage the score is at most the coverage and the claim is never
+# supported (at best partial): a claim whose words are spread over the sources, or mostly
+# not in them, with no span holding half of them (`supportable`).
 MIN_SPAN = 0.5
 # What the logistic model reads, per claim sentence (see `features`).
 FEATURES = ("span", "document", "novel", "novel_pairs")
@@ -289,6 +291,15 @@ def assess(claim_text: str, doc: Doc, speakers: Mapping[str, str]) -> Assessment
                       contradiction, features(claim, doc, score), verbatim)  # fmt: skip
 
 
+def supportable(found: Assessment) -> bool:
+    """Whether the evidence can support the claim at all: one of its sentences word for word,
+    or a span holding at least MIN_SPAN of the claim's content words. A claim whose words
+    are mostly not in the evidence is never `supported`, however likely the model finds it;
+    at best it is `partial`, a paraphrase to check.
+    """
+    return found.verbatim or found.score >= MIN_SPAN
+
+
 def probability(found: Assessment, model: Model | None) -> float:
     """The score of an assessment with no failed check: 1.0 for a verbatim sentence, else
     the model's probability (at most the span's coverage when that is under MIN_SPAN), else
@@ -320,7 +331,7 @@ def label(
         score = min(found.score, th["partial"]) * 0.5
     else:
         score = probability(found, model or MODEL)
-        if score >= th["supported"]:
+        if score >= th["supported"] and supportable(found):
             verdict = "supported"
         elif score >= th["partial"]:
             verdict = "partial"

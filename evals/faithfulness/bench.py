@@ -126,6 +126,12 @@ def cv_table(results: dict[str, dict[str, dict[str, float]]], record: dict[str, 
     held = [n for n in results if n not in cv]
     if held:
         lines.append(f"held out of the fit (figures above are held-out): {', '.join(held)}")
+    either = record.get("cv_supported_or_partial") or {}
+    if either:
+        lines.append("'supported' or 'partial' as the positive call (partial: a paraphrase to "
+                     "check), cross-validated:")  # fmt: skip
+        lines += [f"{name:<11} | {ba:.3f}  {precision:.3f} {recall:.3f}"
+                  for name, (ba, precision, recall) in either.items()]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -23,11 +23,12 @@ pairs train every sentence, its inconsistent ones first every sentence and then
 (MIL_ROUNDS) only the sentence the model finds weakest.
 
 Bars. `supported`: the bar on the pair's weakest probability (a sentence that fails a check
-counts 0, a verbatim one 1) with the best mean balanced accuracy over the fitted parts,
-subject to floors on the precision of supported (smoothed: one right and one wrong call
-added, so that few calls prove little): PRECISION_FLOOR on the code-made pairs,
-LABELLED_FLOOR on the embedded model's outputs (precision first: no worse than the coverage
-rule before the model) and, on a shared dev part, LIFT times its share of consistent pairs.
+counts 0, a verbatim one 1, one the evidence cannot support, `V.supportable`, 0) with the
+best mean balanced accuracy over the fitted parts, subject to floors on the precision of
+supported (smoothed: one right and one wrong call added, so that few calls prove little):
+PRECISION_FLOOR on the code-made pairs, LABELLED_FLOOR on the embedded model's outputs
+(precision first: no worse than the coverage rule before the model) and, on a shared dev
+part, LIFT times its share of consistent pairs.
 `partial`: the bar at or under `supported` with the best mean balanced accuracy when
 "supported or partial" is the positive call. `state`: the least bar at or over `supported`
 at which the cross-validated precision of `labelled` reaches STATE_PRECISION (what the
@@ -201,11 +202,21 @@ def _found(s: Sentence) -> V.Assessment:
     return V.Assessment(span, [], [], [], False, s.features, s.verbatim)
 
 
-def pair_score(pair: Pair, model: V.Model) -> float:
-    """The weakest sentence's probability (0 for a failed check, 1 for a verbatim one)."""
+def pair_score(pair: Pair, model: V.Model, strict: bool = True) -> float:
+    """The weakest sentence's probability (0 for a failed check, 1 for a verbatim one); with
+    `strict` (the `supported` call), 0 also for a sentence the evidence cannot support
+    (`V.supportable`); without it, the score the `partial` call reads.
+    """
     if not pair.sentences:
         return 0.0
-    return min(V.probability(_found(s), model) if s.ok else 0.0 for s in pair.sentences)
+    return min(_score(s, model, strict) for s in pair.sentences)
+
+
+def _score(s: Sentence, model: V.Model, strict: bool) -> float:
+    if not s.ok:
+        return 0.0
+    found = _found(s)
+    return V.probability(found, model) if V.supportable(found) or not strict else 0.0
 
 
 # ----------------------------------------------------------------------------- bars
@@ -306,23 +317,30 @@ def cross_validate(parts: dict[str, list[Pair]]) -> tuple[Scored, list[float]]:
     fold = {name: folds(pairs) for name, pairs in parts.items()}
     scores = {name: [0.0] * len(pairs) for name, pairs in parts.items()}
     calls = {name: [0.0] * len(pairs) for name, pairs in parts.items()}
+    either = {name: [0.0] * len(pairs) for name, pairs in parts.items()}
     cuts = []
     for f in range(K):
         train = {name: [p for p, g in zip(pairs, fold[name], strict=True) if g != f]
                  for name, pairs in parts.items()}  # fmt: skip
         model = fit_model(train)
-        scored = {name: ([pair_score(p, model) for p in pairs], [p.label for p in pairs])
-                  for name, pairs in train.items()}  # fmt: skip
-        cut = choose_cut(scored, floors(train))
+        cut = choose_cut(_scored(train, model), floors(train))
+        low = choose_partial(_scored(train, model, strict=False), cut)
         cuts.append(cut)
         for name, pairs in parts.items():
             for i, (pair, g) in enumerate(zip(pairs, fold[name], strict=True)):
                 if g == f:
                     scores[name][i] = pair_score(pair, model)
                     calls[name][i] = float(scores[name][i] >= cut)
+                    either[name][i] = float(pair_score(pair, model, strict=False) >= low)
     out = {name: (calls[name], [p.label for p in parts[name]]) for name in parts}
     out |= {f"{name}:score": (scores[name], [p.label for p in parts[name]]) for name in parts}
+    out |= {f"{name}:either": (either[name], [p.label for p in parts[name]]) for name in parts}
     return out, cuts
+
+
+def _scored(parts: dict[str, list[Pair]], model: V.Model, strict: bool = True) -> Scored:
+    return {name: ([pair_score(p, model, strict) for p in pairs], [p.label for p in pairs])
+            for name, pairs in parts.items()}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- fit
@@ -343,22 +361,28 @@ def fit(
         raise SystemExit("no part to fit on")
     held, fold_cuts = cross_validate(parts)
     model = fit_model(parts)
-    scored = {name: ([pair_score(p, model) for p in pairs], [p.label for p in pairs])
-              for name, pairs in parts.items()}  # fmt: skip
-    supported = choose_cut(scored, floors(parts))
-    partial = choose_partial(scored, supported)
+    supported = choose_cut(_scored(parts, model), floors(parts))
+    partial = choose_partial(_scored(parts, model, strict=False), supported)
     state = supported
     if "labelled" in parts:
         state = choose_state(*held["labelled:score"], supported)
-    in_sample = {}
+    in_sample, in_sample_either = {}, {}
     for name, pairs in data.items():
+        labels = [p.label for p in pairs]
         scores = [pair_score(p, model) for p in pairs]
-        in_sample[name] = _figures([s >= supported for s in scores], [p.label for p in pairs])
+        in_sample[name] = _figures([s >= supported for s in scores], labels)
+        loose = [pair_score(p, model, strict=False) for p in pairs]
+        in_sample_either[name] = _figures([s >= partial for s in loose], labels)
     record = {
         "in_sample": in_sample,
         "cv": {
             name: _figures([c >= 1.0 for c in held[name][0]], held[name][1]) for name in parts
         },  # fmt: skip
+        "in_sample_supported_or_partial": in_sample_either,
+        "cv_supported_or_partial": {
+            name: _figures([c >= 1.0 for c in held[f"{name}:either"][0]], held[name][1])
+            for name in parts
+        },
         "cv_folds": K,
         "cv_fold_bars": fold_cuts,
         "parts": {name: len(pairs) for name, pairs in data.items()},
