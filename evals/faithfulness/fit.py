@@ -179,7 +179,7 @@ def fit_model(parts: dict[str, list[Pair]]) -> V.Model:
                     continue
                 chosen = list(pair.sentences)
                 if pair.label == 0 and model is not None:
-                    chosen = [min(chosen, key=lambda s: V.probability(_found(s), model))]
+                    chosen = [min(chosen, key=lambda s: V.probability(as_assessment(s), model))]
                 for s in chosen:
                     x.append([(v - m) / sd for v, m, sd in zip(s.features, mean, scale,
                                                                strict=True)] + [1.0])  # fmt: skip
@@ -196,7 +196,7 @@ def _usable(pair: Pair) -> bool:
     return bool(pair.sentences) and all(s.ok and s.features for s in pair.sentences)
 
 
-def _found(s: Sentence) -> V.Assessment:
+def as_assessment(s: Sentence) -> V.Assessment:
     """The assessment `V.probability` needs: span coverage (the first feature), features."""
     span = s.features[V.FEATURES.index("span")] if s.features else 0.0
     return V.Assessment(span, [], [], [], False, s.features, s.verbatim)
@@ -213,10 +213,16 @@ def pair_score(pair: Pair, model: V.Model, strict: bool = True) -> float:
 
 
 def _score(s: Sentence, model: V.Model, strict: bool) -> float:
-    if not s.ok:
+    if not s.ok or (strict and not can_support(s)):
         return 0.0
-    found = _found(s)
-    return V.probability(found, model) if V.supportable(found) or not strict else 0.0
+    return V.probability(as_assessment(s), model)
+
+
+def can_support(s: Sentence) -> bool:
+    """Whether the verifier can call the sentence supported: every check passed and a span
+    that holds enough of it (`V.supportable`).
+    """
+    return s.ok and bool(s.features) and V.supportable(as_assessment(s))
 
 
 # ----------------------------------------------------------------------------- bars

@@ -31,8 +31,7 @@ from agent.grounding import verifier as V
 from agent.grounding.verifier_text import split_sentences
 
 from .data import DEV_PARTS, load_part
-from .fit import Pair, fit_model, measure, pair_score
-from .fit import _found as fit_found
+from .fit import Pair, as_assessment, can_support, fit_model, measure, pair_score
 
 
 def auc(values: Sequence[float], labels: Sequence[int]) -> float:
@@ -58,11 +57,13 @@ def _weakest(pair: Pair, model: V.Model) -> tuple[float, ...] | None:
     ok = [s for s in pair.sentences if s.ok and s.features]
     if not ok:
         return None
-    return min(ok, key=lambda s: V.probability(V.Assessment(
-        s.features[0], [], [], [], False, s.features, s.verbatim), model)).features  # fmt: skip
+    return min(ok, key=lambda s: V.probability(as_assessment(s), model)).features
 
 
 def _all_verbatim(raw: dict[str, Any]) -> bool:
+    """Whether every claim sentence is, word for word, a sentence of the whole document (not
+    only of the span the verifier chose).
+    """
     texts = {V._plain(t) for _, t in raw["evidence"]}
     sentences = [V._plain(s) for s in split_sentences(raw["claim"])]
     return bool(sentences) and all(s in texts for s in sentences)
@@ -85,8 +86,7 @@ def probe(name: str, model: V.Model) -> list[tuple[str, float]] | None:
     rows.append(("document length (not faithfulness)", auc(doc_words, labels)))
     share = [c / max(d, 1) for c, d in zip(claim_words, doc_words, strict=True)]
     rows.append(("summary / document length (not faithfulness)", auc(share, labels)))
-    qualify = [bool(p.sentences) and all(s.ok and s.features and V.supportable(fit_found(s))
-                                         for s in p.sentences) for p in pairs]  # fmt: skip
+    qualify = [bool(p.sentences) and all(can_support(s) for s in p.sentences) for p in pairs]
     recall = sum(q for q, y in zip(qualify, labels, strict=True) if y) / max(sum(labels), 1)
     passing = sum(q for q, y in zip(qualify, labels, strict=True) if not y)
     rows.append(("consistent pairs a span can support (share, not AUC)", recall))
